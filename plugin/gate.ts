@@ -1,0 +1,217 @@
+// The onRequest-stage handler: runs the decision for a request that carries an
+// expectation, answers rejections through Fastify (error handler, onSend,
+// onResponse, logs), and lets accepted uploads through to their first read.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Http2ServerRequest } from 'node:http2'
+import { kExpectation, sendContinue, stateOf, trackExpectation, type ExpectationState, type RawRequest } from './continue'
+import { bodyFraming, decide, type Decision, type RequestHead } from './decide'
+import { gateRoute, isGated } from './dispatch'
+import { contentTypeParsersOf, routeContextOf, type OnRequestHook, type RouteContext } from './fastify-internals'
+import type { ResolvedOptions } from './options'
+import { derivePolicy, notFoundPolicy, type RoutePolicy } from './route-policy'
+
+/** Where onRoute leaves a route's policy: in its config, which Fastify copies into the route context. */
+export const kPolicy = Symbol('fastify-expect.policy')
+
+type Done = (err?: Error) => void
+
+export function createGate (options: ResolvedOptions): OnRequestHook {
+  const policies = new WeakMap<RouteContext, RoutePolicy>()
+
+  function fastifyExpectGate (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply, done: Done): void {
+    const context = routeContextOf(request)
+    const raw = request.raw
+    if (!isGated(context)) {
+      const running = context.onRequest as OnRequestHook[]
+      policies.set(context, policyOf(context, request.is404, options))
+      gateRoute(context, isGate)
+      // This first run sits where addHook put the gate; for an expectation, run
+      // again at the end of the list, where the gate runs from now on.
+      if (raw.headers.expect !== undefined && !isGate(running[running.length - 1] as OnRequestHook)) {
+        running.push(running.find(isGate) as OnRequestHook)
+        done()
+        return
+      }
+    }
+    let state = stateOf(raw)
+    if (state === undefined) {
+      if (raw.headers.expect === undefined) {
+        done()
+        return
+      }
+      state = trackExpectation(raw, undefined) // inject(), or a request the server did not tag
+    }
+    if (state.verdict !== 'pending') {
+      done()
+      return
+    }
+    const policy = policies.get(context) as RoutePolicy
+    act(decide(headOf(raw), policy), policy, request, reply, state, done)
+  }
+
+  function act (decision: Decision, policy: RoutePolicy, request: FastifyRequest, reply: FastifyReply, state: ExpectationState, done: Done): void {
+    switch (decision.action) {
+      case 'ignore':
+        state.verdict = 'ignored'
+        done()
+        return
+      case 'no-body':
+        state.verdict = 'ignored'
+        keepConnectionOpen(state)
+        done()
+        return
+      case 'continue-now':
+        state.verdict = 'approved'
+        sendContinue(request.raw, state)
+        done()
+        return
+      case 'not-found':
+        refuse(request, reply, state, 'not-found', undefined)
+        answerNotFound(request, reply)
+        return
+      case 'reject':
+        refuse(request, reply, state, decision.reason, decision.error)
+        done(decision.error)
+        return
+      case 'continue':
+        runRouteChecks(policy, request, reply, state, done)
+    }
+  }
+
+  /** Checks that need Fastify's request: the route's header schema, then its own check. */
+  function runRouteChecks (policy: RoutePolicy, request: FastifyRequest, reply: FastifyReply, state: ExpectationState, done: Done): void {
+    const headerError = validateHeaders(request)
+    if (headerError !== undefined) {
+      refuse(request, reply, state, 'headers', headerError)
+      done(headerError)
+      return
+    }
+    const approve = (): void => {
+      state.verdict = 'approved'
+      if (policy.sendContinue === 'after-checks') sendContinue(request.raw, state)
+      done()
+    }
+    if (policy.check === undefined) {
+      approve()
+      return
+    }
+    const fail = (error: unknown): void => {
+      const err = error instanceof Error ? error : new Error(String(error))
+      refuse(request, reply, state, 'check', err)
+      done(err)
+    }
+    let result: unknown
+    try {
+      result = policy.check(request, reply)
+    } catch (error) {
+      fail(error)
+      return
+    }
+    const settle = (): void => {
+      if (reply.sent) refuse(request, reply, state, 'check', undefined) // the check answered itself
+      else approve()
+    }
+    if (isThenable(result)) result.then(settle, fail)
+    else settle()
+  }
+
+  function refuse (request: FastifyRequest, reply: FastifyReply, state: ExpectationState, reason: string, error: Error | undefined): void {
+    state.verdict = 'rejected'
+    // The client may still send the body it announced: its bytes must never be
+    // read as a next request, so this connection ends with this response.
+    if (request.raw.httpVersionMajor === 1 && !reply.raw.headersSent && announcesBody(request.raw)) reply.raw.setHeader('connection', 'close')
+    const declared = request.headers['content-length']
+    request.log[options.rejectionLogLevel]({
+      expect: {
+        reason,
+        statusCode: (error as { statusCode?: number } | undefined)?.statusCode,
+        // Bytes the client did not have to send.
+        declaredLength: declared === undefined ? undefined : Number(declared)
+      }
+    }, `upload refused before its body: ${error?.message ?? reason}`)
+  }
+
+  const isGate = (hook: OnRequestHook): boolean =>
+    hook === fastifyExpectGate || hook.name === `bound ${fastifyExpectGate.name}`
+
+  return fastifyExpectGate
+}
+
+function policyOf (context: RouteContext, is404: boolean, options: ResolvedOptions): RoutePolicy {
+  const server = context.server
+  if (is404) return notFoundPolicy(context.contentTypeParser, server.initialConfig.bodyLimit as number, options)
+  const known = context.config[kPolicy] as RoutePolicy | undefined
+  if (known !== undefined) return known
+  // A route registered before the plugin: derive the same policy from its context.
+  return derivePolicy({
+    method: context.config.method ?? '',
+    url: context.config.url ?? '',
+    bodyLimit: context._parserOptions.limit,
+    schema: (context as { schema?: { body?: unknown } }).schema,
+    expect: context.config.expect
+  }, contentTypeParsersOf(server), server.initialConfig.bodyLimit as number, options)
+}
+
+function announcesBody (raw: RawRequest): boolean {
+  const framing = bodyFraming(headOf(raw))
+  return typeof framing === 'string' || framing.hasBody
+}
+
+function headOf (raw: RawRequest): RequestHead {
+  return {
+    httpVersionMajor: raw.httpVersionMajor,
+    httpVersionMinor: raw.httpVersionMinor,
+    headers: raw.headers,
+    endStream: (raw as Http2ServerRequest).stream?.endAfterHeaders
+  }
+}
+
+/** The route's compiled header schema, run before the body instead of after it. */
+function validateHeaders (request: FastifyRequest): Error | undefined {
+  const context = routeContextOf(request)
+  const validate = request.getValidationFunction('headers')
+  if (validate === undefined || context.attachValidation) return undefined
+  if (validate(request.headers) === true) return undefined
+  // As Fastify's own validation errors (lib/validation.js wrapValidationError).
+  const error = context.schemaErrorFormatter(validate.errors, 'headers') as Error & Record<string, unknown>
+  error.statusCode ??= 400
+  error.code ??= 'FST_ERR_VALIDATION'
+  error.validation = validate.errors
+  error.validationContext = 'headers'
+  return error
+}
+
+/**
+ * Node keeps no connection alive after a final response to a request that
+ * expected 100 without getting it, body or not. With no body framed there is
+ * nothing the client could still send, so the connection stays usable.
+ */
+function keepConnectionOpen (state: ExpectationState): void {
+  const response = state.response as { _expect_continue?: boolean } | undefined
+  if (response !== undefined && response._expect_continue === true) response._expect_continue = false
+}
+
+/** Fastify's not-found handler for this request, without parsing a body first. */
+function answerNotFound (request: FastifyRequest, reply: FastifyReply): void {
+  const context = routeContextOf(request)
+  let result: unknown
+  try {
+    result = context.handler.call(context.server, request, reply)
+  } catch (error) {
+    reply.send(error)
+    return
+  }
+  if (isThenable(result)) {
+    result.then((payload) => {
+      if (payload !== undefined && !reply.sent) reply.send(payload)
+    }, (error: unknown) => { reply.send(error) })
+  } else if (result !== undefined && !reply.sent) {
+    reply.send(result)
+  }
+}
+
+function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
+}
+
+export { kExpectation }

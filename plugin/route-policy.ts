@@ -1,0 +1,83 @@
+// A route's expectation policy: everything the decision needs to know about a
+// route, derived once when the route is registered (never per request).
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { parseMediaRanges, mediaTypeOf, type MediaRange } from './media-type'
+import { validateRouteConfig, type ResolvedOptions, type SendContinue } from './options'
+
+/** The part of Fastify's content-type parser registry the decision reads. */
+export interface ParserRegistry {
+  getParser (contentType: string): ContentTypeParser | undefined
+}
+export interface ContentTypeParser {
+  /** `parseAs: 'string'` / `'buffer'`: Fastify buffers the body and enforces the limit itself. */
+  readonly asString: boolean
+  readonly asBuffer: boolean
+  /** The parser's own limit (`addContentTypeParser(type, { bodyLimit })`), else the server's. */
+  readonly bodyLimit: number | undefined
+}
+
+export type ExpectCheck = (request: FastifyRequest, reply: FastifyReply) => unknown
+
+export interface RoutePolicy {
+  /** `METHOD /url`, for logs and messages. */
+  readonly route: string
+  /** false when the route set `config.expect: false`. */
+  readonly enabled: boolean
+  /** The policy of Fastify's not-found handler: nothing routes there, so nothing is worth uploading. */
+  readonly notFound: boolean
+  /** The route's own `bodyLimit`, if it set one (it wins over the parser's and the server's). */
+  readonly bodyLimit: number | undefined
+  readonly serverBodyLimit: number
+  /** `config.expect.contentTypes`. */
+  readonly contentTypes: readonly MediaRange[] | undefined
+  /** Media types of `schema.body.content`. */
+  readonly schemaContentTypes: readonly MediaRange[] | undefined
+  readonly parsers: ParserRegistry
+  readonly check: ExpectCheck | undefined
+  readonly sendContinue: SendContinue
+}
+
+/** What a route declares, as Fastify's route options (or a route context) carry it. */
+export interface RouteDeclaration {
+  readonly method: string | readonly string[]
+  readonly url: string
+  readonly bodyLimit?: number | null
+  readonly schema?: { body?: unknown } | null
+  readonly expect?: unknown
+}
+
+export function derivePolicy (
+  route: RouteDeclaration,
+  parsers: ParserRegistry,
+  serverBodyLimit: number,
+  options: ResolvedOptions
+): RoutePolicy {
+  const name = `${[route.method].flat().join(',')} ${route.url}`
+  const config = route.expect === undefined ? {} : validateRouteConfig(route.expect, name)
+  return {
+    route: name,
+    enabled: config !== false,
+    notFound: false,
+    bodyLimit: route.bodyLimit ?? undefined,
+    serverBodyLimit,
+    contentTypes: config === false || config.contentTypes === undefined ? undefined : parseMediaRanges(config.contentTypes),
+    schemaContentTypes: schemaContentTypes(route.schema?.body),
+    parsers,
+    check: config === false ? undefined : config.check as ExpectCheck | undefined,
+    sendContinue: (config === false ? undefined : config.sendContinue) ?? options.sendContinue
+  }
+}
+
+export function notFoundPolicy (parsers: ParserRegistry, serverBodyLimit: number, options: ResolvedOptions): RoutePolicy {
+  return { ...derivePolicy({ method: '*', url: '(not found)' }, parsers, serverBodyLimit, options), notFound: true }
+}
+
+/** `schema.body.content` maps media types to schemas (Fastify's per-content-type body schemas). */
+function schemaContentTypes (body: unknown): MediaRange[] | undefined {
+  if (typeof body !== 'object' || body === null) return undefined
+  const content = (body as { content?: unknown }).content
+  if (typeof content !== 'object' || content === null) return undefined
+  return Object.keys(content)
+    .map((type) => type === '*' ? { type: '*', subtype: '*' } : mediaTypeOf(type))
+    .filter((range): range is MediaRange => range !== undefined)
+}
