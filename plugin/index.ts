@@ -49,7 +49,7 @@ const plugin: FastifyPluginCallback<PluginOptions> = (fastify, rawOptions, done)
       schema: route.schema as { body?: unknown } | undefined,
       expect: config.expect
     }, contentTypeParsersOf(this), this.initialConfig.bodyLimit as number, options)
-    route.config = { ...config, [kPolicy]: policy }
+    route.config = { ...config, [kPolicy]: policy } as typeof route.config
   })
 
   fastify.addHook('onRequest', createGate(options))

@@ -1,0 +1,50 @@
+// Test servers: a Fastify app with the plugin (from the TypeScript source, so
+// coverage counts), listening on loopback, with a count of the body bytes the
+// server actually read from its sockets.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { AddressInfo, Socket } from 'node:net'
+import type { Test } from 'tap'
+import fastifyExpect from '../../plugin/index'
+
+export const expectPlugin = fastifyExpect as unknown as import('fastify').FastifyPluginCallback<Record<string, unknown>>
+
+export interface Listening {
+  app: FastifyInstance
+  port: number
+  /** Bytes read from all sockets so far (head and body). */
+  bytesRead (): number
+  /** Log lines written by the app, parsed. */
+  logs: Array<Record<string, any>>
+}
+
+/** Builds an app with the plugin, lets `setup` add routes, listens, and closes it when the test ends. */
+export async function listen (
+  t: Test,
+  setup: (app: FastifyInstance) => void | Promise<void>,
+  options: { plugin?: Record<string, unknown> | false, server?: FastifyServerOptions } = {}
+): Promise<Listening> {
+  const logs: Array<Record<string, any>> = []
+  const app = Fastify({
+    logger: { level: 'trace', stream: { write: (line: string) => { logs.push(JSON.parse(line)) } } },
+    ...options.server
+  })
+  if (options.plugin !== false) await app.register(expectPlugin, options.plugin ?? {})
+  await setup(app)
+  const sockets = new Set<Socket>()
+  let closedBytes = 0
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.on('close', () => { closedBytes += socket.bytesRead; sockets.delete(socket) })
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const { port } = app.server.address() as AddressInfo
+  return {
+    app,
+    port,
+    bytesRead: () => closedBytes + [...sockets].reduce((sum, s) => sum + s.bytesRead, 0),
+    logs
+  }
+}
+
+export const MiB = 1024 * 1024

@@ -1,0 +1,425 @@
+// Behaviour over real HTTP/1.1 sockets, with a client that sends the head,
+// waits for the 100 and only then sends the body. Every rejection is checked
+// for what the client saw (no 100, the final status, no body sent) and for the
+// server having read no body byte.
+import t from 'tap'
+import { Readable, Transform } from 'node:stream'
+import { errorCodes } from 'fastify'
+import { listen, MiB } from './helpers/server'
+import { rawRequest, head } from '../examples/lib/raw-client'
+
+const json = (value: unknown): string => JSON.stringify(value)
+const upload = (path: string, headers: Record<string, string | number>, line = 'POST'): string =>
+  head(`${line} ${path} HTTP/1.1`, { host: 'localhost', expect: '100-continue', ...headers })
+
+t.test('an accepted upload gets one 100, then its body is read and answered', async (t) => {
+  const server = await listen(t, (app) => {
+    app.post('/items', async (request) => ({ received: request.body, info: request.expectation }))
+  })
+  const body = json({ name: 'x'.repeat(1000) })
+  const r = await rawRequest({ port: server.port, head: upload('/items', { 'content-type': 'application/json', 'content-length': body.length }), body })
+  t.same(r.informational, ['HTTP/1.1 100 Continue'])
+  t.equal(r.status, 200)
+  t.same(JSON.parse(r.body), { received: JSON.parse(body), info: { present: true, verdict: 'approved', continueSent: true } })
+  t.equal(r.headers.connection, 'keep-alive')
+})
+
+t.test('413 before the body: route bodyLimit, streaming parser, parser bodyLimit', async (t) => {
+  const server = await listen(t, (app) => {
+    app.post('/json', { bodyLimit: 1000 }, async () => 'never')
+    app.register(async (app) => {
+      // A parser that takes the raw stream: Fastify itself checks no limit before reading.
+      app.addContentTypeParser('application/octet-stream', (request, payload, done) => {
+        payload.resume()
+        payload.on('end', () => done(null, 'read'))
+      })
+      app.put('/stream', { bodyLimit: 4096 }, async () => 'never')
+      app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 2048 }, (request, body, done) => done(null, body))
+      app.put('/csv', async () => 'never')
+    })
+  })
+  const cases = [
+    { path: '/json', type: 'application/json', length: 1001 },
+    { path: '/stream', type: 'application/octet-stream', length: 5 * MiB, method: 'PUT' },
+    { path: '/csv', type: 'text/csv', length: 2049, method: 'PUT' }
+  ]
+  for (const c of cases) {
+    const before = server.bytesRead()
+    const requestHead = upload(c.path, { 'content-type': c.type, 'content-length': c.length }, c.method)
+    const r = await rawRequest({ port: server.port, head: requestHead, body: Buffer.alloc(c.length) })
+    t.equal(r.status, 413, c.path)
+    t.same(r.informational, [], `${c.path}: no 100`)
+    t.equal(r.bodyBytesSent, 0, `${c.path}: the client sent no body`)
+    t.equal(server.bytesRead() - before, requestHead.length, `${c.path}: the server read only the head`)
+    t.equal(JSON.parse(r.body).code, 'FST_ERR_CTP_BODY_TOO_LARGE')
+    t.equal(r.headers.connection, 'close', `${c.path}: the connection is not reused`)
+    t.ok(r.closedByServer, `${c.path}: and the server closed it`)
+  }
+  // At the limit exactly, the upload proceeds.
+  const body = 'a'.repeat(2048)
+  const ok = await rawRequest({ port: server.port, head: upload('/csv', { 'content-type': 'text/csv', 'content-length': 2048 }, 'PUT'), body })
+  t.same(ok.informational, ['HTTP/1.1 100 Continue'])
+  t.equal(ok.status, 200)
+})
+
+t.test('415 before the body: no parser, config.expect.contentTypes, schema.body.content', async (t) => {
+  const server = await listen(t, (app) => {
+    app.addContentTypeParser('image/png', (request, payload, done) => { payload.resume(); payload.on('end', () => done(null, 'png')) })
+    app.addContentTypeParser('image/gif', (request, payload, done) => { payload.resume(); payload.on('end', () => done(null, 'gif')) })
+    app.post('/any', async () => 'ok')
+    app.post('/images', { config: { expect: { contentTypes: ['image/*'] } } }, async (request) => request.body)
+    app.post('/png-only', {
+      schema: { body: { content: { 'image/png': { schema: {} }, 'application/json': { schema: { type: 'object' } } } } }
+    }, async (request) => request.body)
+  })
+  const rejected = [
+    { path: '/any', type: 'text/csv' },
+    { path: '/any', type: 'no/such; charset=x' },
+    { path: '/any', type: '%%%' },
+    { path: '/images', type: 'application/json' },
+    { path: '/png-only', type: 'image/gif' }
+  ]
+  for (const c of rejected) {
+    const before = server.bytesRead()
+    const requestHead = upload(c.path, { 'content-type': c.type, 'content-length': 10 })
+    const r = await rawRequest({ port: server.port, head: requestHead, body: '0123456789' })
+    t.equal(r.status, 415, `${c.path} ${c.type}`)
+    t.same(r.informational, [])
+    t.equal(r.bodyBytesSent, 0)
+    t.equal(server.bytesRead() - before, requestHead.length)
+    t.equal(JSON.parse(r.body).code, 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+  }
+  // No Content-Type at all, with a body, and no catch-all parser: 415 as Fastify answers.
+  const noType = await rawRequest({ port: server.port, head: upload('/any', { 'content-length': 10 }), body: '0123456789' })
+  t.equal(noType.status, 415)
+  t.same(noType.informational, [])
+  for (const c of [{ path: '/images', type: 'image/gif' }, { path: '/png-only', type: 'Image/PNG; x=1' }]) {
+    const r = await rawRequest({ port: server.port, head: upload(c.path, { 'content-type': c.type, 'content-length': 3 }), body: 'abc' })
+    t.same(r.informational, ['HTTP/1.1 100 Continue'], `${c.path} ${c.type} accepted`)
+    t.equal(r.status, 200)
+  }
+})
+
+t.test('onRequest hooks answer first, without the body: auth before and after registration', async (t) => {
+  const server = await listen(t, (app) => {
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.headers.authorization !== 'yes') return reply.code(401).send({ error: 'who are you' })
+    })
+    app.post('/secret', { bodyLimit: 10 }, async () => 'ok')
+  })
+  const r = await rawRequest({ port: server.port, head: upload('/secret', { 'content-type': 'application/json', 'content-length': 5000 }), body: 'x'.repeat(5000) })
+  t.equal(r.status, 401, 'the auth hook answers before the size check, as in plain Fastify')
+  t.same(r.informational, [])
+  t.equal(r.bodyBytesSent, 0)
+  t.equal(r.headers.connection, 'close')
+  const allowed = await rawRequest({ port: server.port, head: upload('/secret', { 'content-type': 'application/json', 'content-length': 2, authorization: 'yes' }), body: '{}' })
+  t.equal(allowed.status, 200)
+  t.same(allowed.informational, ['HTTP/1.1 100 Continue'])
+})
+
+t.test('404 from the not-found handler without reading the body', async (t) => {
+  const server = await listen(t, (app) => {
+    app.post('/exists', async () => 'ok')
+    app.register(async (app) => {
+      app.setNotFoundHandler(async (request, reply) => reply.code(404).send({ custom: true, url: request.url }))
+      app.post('/exists', async () => 'ok')
+    }, { prefix: '/custom' })
+  })
+  for (const [path, expected] of [['/missing', { message: 'Route POST:/missing not found', error: 'Not Found', statusCode: 404 }], ['/custom/missing', { custom: true, url: '/custom/missing' }]] as const) {
+    const before = server.bytesRead()
+    const requestHead = upload(path, { 'content-type': 'application/json', 'content-length': 3 * MiB })
+    const r = await rawRequest({ port: server.port, head: requestHead, body: Buffer.alloc(3 * MiB) })
+    t.equal(r.status, 404, path)
+    t.same(JSON.parse(r.body), expected)
+    t.same(r.informational, [])
+    t.equal(r.bodyBytesSent, 0)
+    t.equal(server.bytesRead() - before, requestHead.length)
+  }
+})
+
+t.test('417 for expectations other than 100-continue, as a Fastify reply', async (t) => {
+  const seen: string[] = []
+  const server = await listen(t, (app) => {
+    app.setErrorHandler((error, request, reply) => {
+      seen.push(`error handler: ${(error as { code?: string }).code}`)
+      reply.send(error)
+    })
+    app.addHook('onSend', async (request, reply, payload) => { seen.push(`onSend ${reply.statusCode}`); return payload })
+    app.addHook('onResponse', async (request, reply) => { seen.push(`onResponse ${reply.statusCode}`) })
+    app.post('/x', async () => 'ok')
+  })
+  for (const expect of ['foo', '100-continue, foo', 'x-fast=1', '100-continue;q=1', '"quoted"']) {
+    seen.length = 0
+    const r = await rawRequest({ port: server.port, head: head('POST /x HTTP/1.1', { host: 'x', expect, 'content-type': 'application/json', 'content-length': 2 }), body: '{}' })
+    t.equal(r.status, 417, expect)
+    t.same(r.informational, [])
+    t.equal(JSON.parse(r.body).code, 'FST_ERR_EXPECTATION_FAILED')
+    t.equal(r.headers.connection, 'close', 'a body was announced: the connection ends')
+    await new Promise((resolve) => setImmediate(resolve))
+    t.same(seen, ['error handler: FST_ERR_EXPECTATION_FAILED', 'onSend 417', 'onResponse 417'])
+  }
+  const log = server.logs.find((l) => l.expect?.reason === 'expectation')
+  t.equal(log?.level, 30, 'logged at info')
+  t.equal(log?.expect.statusCode, 417)
+})
+
+t.test('HTTP/1.0: the expectation is ignored and the request proceeds', async (t) => {
+  const server = await listen(t, (app) => {
+    app.post('/x', async (request) => ({ body: request.body, info: request.expectation }))
+  })
+  const body = json({ a: 1 })
+  const r = await rawRequest({ port: server.port, head: head('POST /x HTTP/1.0', { expect: '100-continue', 'content-type': 'application/json', 'content-length': body.length }), body, sendBody: 'now' })
+  t.equal(r.status, 200)
+  t.same(r.informational, [])
+  t.same(JSON.parse(r.body).body, { a: 1 })
+})
+
+t.test('no body framed: no 100, and the connection stays usable', async (t) => {
+  const server = await listen(t, (app) => {
+    app.get('/x', async (request) => ({ info: request.expectation }))
+    app.post('/x', async () => 'empty')
+  })
+  const first = await rawRequest({ port: server.port, head: head('GET /x HTTP/1.1', { host: 'x', expect: '100-continue' }), keepOpen: true })
+  t.equal(first.status, 200)
+  t.same(first.informational, [])
+  t.same(JSON.parse(first.body).info, { present: true, verdict: 'ignored', continueSent: false })
+  t.equal(first.headers.connection, 'keep-alive')
+  t.ok(first.socket, 'connection still open')
+  const second = await rawRequest({ port: server.port, socket: first.socket, head: head('POST /x HTTP/1.1', { host: 'x', expect: '100-continue', 'content-length': 0 }), keepOpen: true })
+  t.equal(second.status, 200)
+  t.same(second.informational, [])
+  t.equal(second.body, 'empty')
+  const third = await rawRequest({ port: server.port, socket: second.socket, head: head('GET /x HTTP/1.1', { host: 'x' }) })
+  t.equal(third.status, 200, 'a third request on the same connection')
+})
+
+t.test('chunked uploads: 100 on read, limit enforced while streaming', async (t) => {
+  const server = await listen(t, (app) => {
+    app.post('/x', { bodyLimit: 100 }, async (request) => request.body)
+  })
+  const chunked = (text: string): string => `${text.length.toString(16)}\r\n${text}\r\n0\r\n\r\n`
+  const small = json({ a: 'b' })
+  const ok = await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }), body: chunked(small) })
+  t.same(ok.informational, ['HTTP/1.1 100 Continue'])
+  t.equal(ok.status, 200)
+  t.same(JSON.parse(ok.body), { a: 'b' })
+  const big = json({ a: 'b'.repeat(500) })
+  const tooBig = await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }), body: chunked(big) })
+  t.same(tooBig.informational, ['HTTP/1.1 100 Continue'], 'the size is unknown until the body streams')
+  t.equal(tooBig.status, 413)
+})
+
+t.test('the 100 goes out on the first read, whoever reads', async (t) => {
+  const server = await listen(t, (app) => {
+    app.register(async (app) => {
+      // A preParsing hook that wraps the stream: reading through it triggers the 100.
+      app.addHook('preParsing', async (request, reply, payload) => {
+        const upper = new Transform({ transform (chunk, enc, cb) { cb(null, chunk.toString().toUpperCase()) } })
+        payload.pipe(upper)
+        return upper
+      })
+      app.post('/pre', async (request) => request.body)
+    })
+    app.register(async (app) => {
+      // A parser that leaves the stream to the handler, as @fastify/multipart does.
+      app.addContentTypeParser('application/octet-stream', (request, payload, done) => done(null))
+      app.put('/raw', async (request) => {
+        let bytes = 0
+        for await (const chunk of request.raw) bytes += (chunk as Buffer).length
+        return { bytes, info: request.expectation }
+      })
+      app.put('/ignore', async (request) => ({ info: request.expectation }))
+    })
+  })
+  const pre = await rawRequest({ port: server.port, head: upload('/pre', { 'content-type': 'text/plain', 'content-length': 5 }), body: 'hello' })
+  t.same(pre.informational, ['HTTP/1.1 100 Continue'])
+  t.equal(pre.body, 'HELLO')
+  const raw = await rawRequest({ port: server.port, head: upload('/raw', { 'content-type': 'application/octet-stream', 'content-length': 1000 }, 'PUT'), body: Buffer.alloc(1000) })
+  t.same(raw.informational, ['HTTP/1.1 100 Continue'])
+  t.same(JSON.parse(raw.body), { bytes: 1000, info: { present: true, verdict: 'approved', continueSent: true } })
+  // A handler that answers without reading: no 100, ever, and the connection ends.
+  const before = server.bytesRead()
+  const requestHead = upload('/ignore', { 'content-type': 'application/octet-stream', 'content-length': 1000 }, 'PUT')
+  const ignored = await rawRequest({ port: server.port, head: requestHead, body: Buffer.alloc(1000), lingerMs: 200 })
+  t.same(ignored.informational, [], 'no 100 after the final response')
+  t.equal(ignored.status, 200)
+  t.same(JSON.parse(ignored.body).info, { present: true, verdict: 'approved', continueSent: false })
+  t.equal(ignored.headers.connection, 'close')
+  t.equal(server.bytesRead() - before, requestHead.length)
+})
+
+t.test('a client that does not wait: the body is read, at most one 100', async (t) => {
+  const server = await listen(t, (app) => {
+    app.post('/x', async (request) => request.body)
+  })
+  const body = json({ quick: true })
+  const r = await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', 'content-length': body.length }), body, sendBody: 'now' })
+  t.equal(r.status, 200)
+  t.ok(r.informational.length <= 1)
+  t.same(JSON.parse(r.body), { quick: true })
+})
+
+t.test('config.expect: false gives Node\'s immediate 100', async (t) => {
+  const server = await listen(t, (app) => {
+    app.put('/legacy', { config: { expect: false }, bodyLimit: 10 }, async (request) => ({ info: request.expectation }))
+  })
+  // No parser for text/csv: the route still says 415, but only after the 100 (the plugin is off here).
+  const r = await rawRequest({ port: server.port, head: upload('/legacy', { 'content-type': 'text/csv', 'content-length': 3 }, 'PUT'), body: 'a,b' })
+  t.same(r.informational, ['HTTP/1.1 100 Continue'])
+  t.equal(r.status, 415)
+  const big = await rawRequest({ port: server.port, head: upload('/legacy', { 'content-type': 'application/json', 'content-length': 5000 }, 'PUT'), body: 'x'.repeat(5000) })
+  t.same(big.informational, ['HTTP/1.1 100 Continue'], 'no early 413 either')
+  t.equal(big.status, 413)
+})
+
+t.test('sendContinue: after-checks sends the 100 before later hooks run', async (t) => {
+  const routes = (app: import('fastify').FastifyInstance): void => {
+    app.addHook('preParsing', async (request, reply) => {
+      if (request.headers['x-deny'] === 'yes') return reply.code(403).send('denied in preParsing')
+    })
+    app.post('/x', async () => 'ok')
+  }
+  const request = upload('/x', { 'content-type': 'application/json', 'content-length': 2, 'x-deny': 'yes' })
+  const onRead = await listen(t, routes)
+  const r1 = await rawRequest({ port: onRead.port, head: request, body: '{}' })
+  t.equal(r1.status, 403)
+  t.same(r1.informational, [], 'on-read (default): the preParsing hook answers before any 100')
+  const afterChecks = await listen(t, routes, { plugin: { sendContinue: 'after-checks' } })
+  const r2 = await rawRequest({ port: afterChecks.port, head: request, body: '{}' })
+  t.equal(r2.status, 403)
+  t.same(r2.informational, ['HTTP/1.1 100 Continue'], 'after-checks: the 100 went out as soon as the plugin approved')
+  // The route can choose too.
+  const perRoute = await listen(t, (app) => {
+    app.post('/x', { config: { expect: { sendContinue: 'after-checks' } } }, async (request, reply) => reply.code(202).send('not reading'))
+  })
+  const r3 = await rawRequest({ port: perRoute.port, head: upload('/x', { 'content-type': 'application/json', 'content-length': 2 }), body: '{}' })
+  t.same(r3.informational, ['HTTP/1.1 100 Continue'])
+  t.equal(r3.status, 202)
+})
+
+t.test('the route\'s header schema is checked before the body', async (t) => {
+  const server = await listen(t, (app) => {
+    const schema = { headers: { type: 'object', required: ['x-tenant'], properties: { 'x-tenant': { type: 'string', pattern: '^[a-z]+$' } } } }
+    app.post('/strict', { schema }, async () => 'ok')
+    app.post('/lenient', { schema, attachValidation: true }, async (request) => ({ validation: request.validationError?.message ?? null }))
+  })
+  for (const tenant of [undefined, 'UPPER']) {
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': 2 }
+    if (tenant !== undefined) headers['x-tenant'] = tenant
+    const before = server.bytesRead()
+    const requestHead = upload('/strict', headers)
+    const r = await rawRequest({ port: server.port, head: requestHead, body: '{}' })
+    t.equal(r.status, 400)
+    t.same(r.informational, [])
+    t.equal(server.bytesRead() - before, requestHead.length)
+    const error = JSON.parse(r.body)
+    t.equal(error.code, 'FST_ERR_VALIDATION')
+    t.match(error.message, tenant === undefined ? "headers must have required property 'x-tenant'" : 'headers/x-tenant must match pattern')
+  }
+  const ok = await rawRequest({ port: server.port, head: upload('/strict', { 'content-type': 'application/json', 'content-length': 2, 'x-tenant': 'acme' }), body: '{}' })
+  t.equal(ok.status, 200)
+  t.same(ok.informational, ['HTTP/1.1 100 Continue'])
+  // attachValidation: the route asked to handle validation errors itself, so the plugin lets it.
+  const lenient = await rawRequest({ port: server.port, head: upload('/lenient', { 'content-type': 'application/json', 'content-length': 2 }), body: '{}' })
+  t.equal(lenient.status, 200)
+  t.same(lenient.informational, ['HTTP/1.1 100 Continue'])
+  t.match(JSON.parse(lenient.body).validation, 'x-tenant')
+})
+
+t.test('config.expect.check: sync, async, throwing, answering itself', async (t) => {
+  const server = await listen(t, (app) => {
+    app.post('/quota', {
+      config: {
+        expect: {
+          check: async (request) => {
+            if (Number(request.headers['content-length']) > 100) {
+              throw Object.assign(new Error('quota exceeded'), { statusCode: 507 })
+            }
+          }
+        }
+      }
+    }, async () => 'stored')
+    app.post('/sync', { config: { expect: { check: (request) => { if (request.headers['x-ok'] !== 'yes') throw Object.assign(new Error('nope'), { statusCode: 403 }) } } } }, async () => 'ok')
+    app.post('/plain-error', { config: { expect: { check: () => { throw new Error('bug') } } } }, async () => 'ok')
+    app.post('/rejects-nothing', { config: { expect: { check: () => Promise.reject('a string') } } }, async () => 'ok')
+    app.post('/answers', { config: { expect: { check: (request, reply) => { reply.code(429).send({ retry: 1 }) } } } }, async () => 'ok')
+  })
+  const send = (path: string, length: number, extra: Record<string, string> = {}) => rawRequest({
+    port: server.port,
+    head: upload(path, { 'content-type': 'application/json', 'content-length': length, ...extra }),
+    body: '"' + 'x'.repeat(length - 2) + '"'
+  })
+  const over = await send('/quota', 500)
+  t.equal(over.status, 507)
+  t.equal(JSON.parse(over.body).message, 'quota exceeded')
+  t.same(over.informational, [])
+  t.equal(over.bodyBytesSent, 0)
+  const under = await send('/quota', 50)
+  t.equal(under.status, 200)
+  t.same(under.informational, ['HTTP/1.1 100 Continue'])
+  t.equal((await send('/sync', 10)).status, 403)
+  t.equal((await send('/sync', 10, { 'x-ok': 'yes' })).status, 200)
+  const bug = await send('/plain-error', 10)
+  t.equal(bug.status, 500, 'a plain Error is a 500, as anywhere in Fastify')
+  t.same(bug.informational, [])
+  const str = await send('/rejects-nothing', 10)
+  t.equal(str.status, 500)
+  t.same(str.informational, [])
+  const answered = await send('/answers', 10)
+  t.equal(answered.status, 429)
+  t.same(JSON.parse(answered.body), { retry: 1 })
+  t.same(answered.informational, [])
+  t.equal(answered.headers.connection, 'close', 'Node ends a connection whose announced body was never asked for')
+})
+
+t.test('each rejection is logged with its reason and the bytes the client kept', async (t) => {
+  const server = await listen(t, (app) => {
+    app.post('/x', { bodyLimit: 10 }, async () => 'ok')
+  }, { plugin: { rejectionLogLevel: 'warn' } })
+  await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', 'content-length': 123456 }), body: '' })
+  const line = server.logs.find((l) => l.expect !== undefined)
+  t.equal(line?.level, 40)
+  t.same(line?.expect, { reason: 'body-limit', statusCode: 413, declaredLength: 123456 })
+  t.match(line?.msg, 'upload refused before its body: Request body is too large')
+  t.ok(line?.reqId, 'logged through request.log')
+})
+
+t.test('a request without Expect never meets the gate after the route\'s first request', async (t) => {
+  const server = await listen(t, (app) => {
+    app.get('/plain', async () => 'plain')
+    app.get('/hooked', { onRequest: async function ownHook () {} }, async () => 'hooked')
+  })
+  const printed = (): string => server.app.printRoutes({ method: 'GET', includeHooks: true, commonPrefix: false })
+  t.match(printed(), /fastifyExpectGate/, 'addHook put the gate in every route')
+  for (const path of ['/plain', '/hooked']) {
+    const r = await rawRequest({ port: server.port, head: head(`GET ${path} HTTP/1.1`, { host: 'x' }) })
+    t.equal(r.status, 200)
+  }
+  const routes = printed()
+  t.notMatch(routes, /fastifyExpectGate/, 'no route lists the gate')
+  t.match(routes, /ownHook/, 'the route keeps its own hooks')
+  // ...and expectation requests still reach it.
+  const r = await rawRequest({ port: server.port, head: head('GET /hooked HTTP/1.1', { host: 'x', expect: 'nope' }) })
+  t.equal(r.status, 417)
+})
+
+t.test('Fastify\'s own error classes, so error handlers see the same errors', async (t) => {
+  let seen: unknown
+  const server = await listen(t, (app) => {
+    app.setErrorHandler((error, request, reply) => { seen = error; reply.send(error) })
+    app.post('/x', { bodyLimit: 1 }, async () => 'ok')
+  })
+  await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', 'content-length': 10 }), body: '' })
+  t.ok(seen instanceof errorCodes.FST_ERR_CTP_BODY_TOO_LARGE)
+})
+
+t.test('the body of a stream read by the handler arrives intact', async (t) => {
+  const server = await listen(t, (app) => {
+    app.addContentTypeParser('application/octet-stream', (request, payload, done) => done(null))
+    app.put('/echo', async (request, reply) => reply.send(Readable.from(request.raw)))
+  })
+  const body = Buffer.from(Array.from({ length: 70000 }, (_, i) => i % 251))
+  const r = await rawRequest({ port: server.port, head: upload('/echo', { 'content-type': 'application/octet-stream', 'content-length': body.length }, 'PUT'), body })
+  t.same(r.informational, ['HTTP/1.1 100 Continue'])
+  t.equal(r.status, 200)
+})

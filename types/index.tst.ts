@@ -1,0 +1,50 @@
+import Fastify from 'fastify'
+import { expect } from 'tstyche'
+import fastifyExpect, { errorCodes, fastifyExpect as named, type ExpectationInfo, type FastifyExpectOptions, type RouteExpectConfig } from '..'
+
+const app = Fastify()
+
+// Registration and options
+app.register(fastifyExpect)
+app.register(fastifyExpect, {})
+app.register(fastifyExpect, { sendContinue: 'on-read' })
+app.register(fastifyExpect, { sendContinue: 'after-checks', rejectionLogLevel: 'warn' })
+app.register(named)
+expect(app.register).type.not.toBeCallableWith(fastifyExpect, { sendContinue: 'later' })
+expect(app.register).type.not.toBeCallableWith(fastifyExpect, { unknownOption: true })
+expect(app.register).type.not.toBeCallableWith(fastifyExpect, { rejectionLogLevel: 'loud' })
+expect<FastifyExpectOptions>().type.toBe<{ sendContinue?: 'on-read' | 'after-checks', rejectionLogLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' }>()
+
+// Route config
+app.put('/a', { config: { expect: { contentTypes: ['image/*'] } } }, async () => 'ok')
+app.put('/b', { config: { expect: false } }, async () => 'ok')
+app.put('/c', {
+  config: {
+    expect: {
+      sendContinue: 'after-checks',
+      check: async (request, reply) => {
+        expect(request.expectation.present).type.toBe<boolean>()
+        expect(reply.code).type.toBeCallableWith(403)
+      }
+    }
+  }
+}, async () => 'ok')
+expect(app.put).type.not.toBeCallableWith('/d', { config: { expect: { contentTypes: 5 } } }, async () => 'ok')
+expect(app.put).type.not.toBeCallableWith('/e', { config: { expect: { contentTypes: 'image/png' } } }, async () => 'ok')
+// Fastify infers a route's config type from the literal, so whole-object mistakes are caught on the type itself.
+expect<RouteExpectConfig>().type.toBeAssignableFrom(false as const)
+expect<RouteExpectConfig>().type.not.toBeAssignableFrom(true as const)
+expect<RouteExpectConfig>().type.not.toBeAssignableFrom({ nope: 1 })
+expect<RouteExpectConfig>().type.not.toBeAssignableFrom({ sendContinue: 'never' })
+
+// Per-request info
+app.get('/h', async (request) => {
+  expect(request.expectation).type.toBe<ExpectationInfo>()
+  expect(request.expectation.continueSent).type.toBe<boolean>()
+  expect(request.expectation.verdict).type.toBe<'pending' | 'approved' | 'rejected' | 'ignored' | undefined>()
+  return 'ok'
+})
+
+// Error codes
+expect(new errorCodes.FST_ERR_EXPECTATION_FAILED('x').statusCode).type.toBe<417>()
+expect(new errorCodes.FST_ERR_EXPECT_INVALID_FRAMING('x').code).type.toBe<'FST_ERR_EXPECT_INVALID_FRAMING'>()
