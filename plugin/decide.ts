@@ -12,6 +12,7 @@ import {
 } from './errors'
 
 export interface RequestHead {
+  readonly method?: string
   readonly httpVersionMajor: number
   readonly httpVersionMinor: number
   readonly headers: IncomingHttpHeaders
@@ -23,7 +24,7 @@ export type RejectReason = 'expectation' | 'framing' | 'media-type' | 'body-limi
 
 export type Decision =
   /** Nothing to act on: no expectation, or HTTP/1.0, whose expectations a server MUST ignore. */
-  | { readonly action: 'ignore', readonly why: 'no-expectation' | 'http/1.0' }
+  | { readonly action: 'ignore', readonly why: 'no-expectation' | 'http/1.0' | 'bodyless-method' }
   /** 100-continue with no body framed: no 100 is needed and the connection stays usable. */
   | { readonly action: 'no-body' }
   /** The route turned the plugin off: 100 at once, as Node does. */
@@ -37,6 +38,7 @@ export type Decision =
 
 const IGNORE_NO_EXPECTATION: Decision = Object.freeze({ action: 'ignore', why: 'no-expectation' })
 const IGNORE_HTTP_1_0: Decision = Object.freeze({ action: 'ignore', why: 'http/1.0' })
+const IGNORE_BODYLESS_METHOD: Decision = Object.freeze({ action: 'ignore', why: 'bodyless-method' })
 const NO_BODY: Decision = Object.freeze({ action: 'no-body' })
 const CONTINUE_NOW: Decision = Object.freeze({ action: 'continue-now' })
 const NOT_FOUND: Decision = Object.freeze({ action: 'not-found' })
@@ -53,6 +55,8 @@ export function decide (head: RequestHead, policy: RoutePolicy): Decision {
   const framing = bodyFraming(head)
   if (typeof framing === 'string') return reject('framing', new FST_ERR_EXPECT_INVALID_FRAMING(framing))
   if (!framing.hasBody) return NO_BODY
+  // Fastify never reads the body of a GET (HEAD, TRACE, ...): nothing will ask for it, so no 100.
+  if (head.method !== undefined && policy.bodylessMethods.has(head.method)) return IGNORE_BODYLESS_METHOD
 
   if (policy.notFound) return NOT_FOUND
   if (!policy.enabled) return CONTINUE_NOW

@@ -18,19 +18,24 @@ export interface RouteContext {
   readonly _parserOptions: { limit: number | null }
 }
 
+const symbols = new Map<string, symbol>()
+
+/** Finds a symbol-keyed property on the object or its prototypes (child instances inherit the root's). */
 function findSymbol (target: object, description: string): symbol {
-  const found = Object.getOwnPropertySymbols(target).find((s) => s.description === description)
-  if (found === undefined) {
-    throw new Error(`fastify-expect: this Fastify version has no ${description} (tested with Fastify 5.12); please report it`)
+  const known = symbols.get(description)
+  if (known !== undefined) return known
+  for (let o: object | null = target; o !== null; o = Object.getPrototypeOf(o)) {
+    const found = Object.getOwnPropertySymbols(o).find((s) => s.description === description)
+    if (found !== undefined) {
+      symbols.set(description, found)
+      return found
+    }
   }
-  return found
+  throw new Error(`fastify-expect: this Fastify version has no ${description} (tested with Fastify 5.12); please report it`)
 }
 
-let kRouteContext: symbol | undefined
-
 export function routeContextOf (request: FastifyRequest): RouteContext {
-  kRouteContext ??= findSymbol(request, 'fastify.context')
-  return (request as unknown as Record<symbol, RouteContext>)[kRouteContext] as RouteContext
+  return (request as unknown as Record<symbol, RouteContext>)[findSymbol(request, 'fastify.context')] as RouteContext
 }
 
 export function contentTypeParsersOf (instance: FastifyInstance): ParserRegistry {
@@ -41,4 +46,10 @@ export function contentTypeParsersOf (instance: FastifyInstance): ParserRegistry
 /** Extra servers Fastify opens when one `listen()` binds several addresses (localhost: IPv4 and IPv6). */
 export function serverBindingsOf (instance: FastifyInstance): readonly unknown[] {
   return (instance as unknown as Record<symbol, unknown[]>)[findSymbol(instance, 'fastify.serverBindings')] as unknown[]
+}
+
+/** The app's sets of methods with and without a body (`fastify.addHttpMethod()` can change them). */
+export function bodylessMethodsOf (instance: FastifyInstance): ReadonlySet<string> {
+  const methods = (instance as unknown as Record<symbol, { bodyless: Set<string> }>)[findSymbol(instance, 'fastify.acceptedHTTPMethods')]
+  return (methods as { bodyless: Set<string> }).bodyless
 }

@@ -6,7 +6,7 @@ import type { Http2ServerRequest } from 'node:http2'
 import { kExpectation, sendContinue, stateOf, trackExpectation, type ExpectationState, type RawRequest } from './continue'
 import { bodyFraming, decide, type Decision, type RequestHead } from './decide'
 import { gateRoute, isGated } from './dispatch'
-import { contentTypeParsersOf, routeContextOf, type OnRequestHook, type RouteContext } from './fastify-internals'
+import { bodylessMethodsOf, contentTypeParsersOf, routeContextOf, type OnRequestHook, type RouteContext } from './fastify-internals'
 import type { ResolvedOptions } from './options'
 import { derivePolicy, notFoundPolicy, type RoutePolicy } from './route-policy'
 
@@ -139,7 +139,8 @@ export function createGate (options: ResolvedOptions): OnRequestHook {
 
 function policyOf (context: RouteContext, is404: boolean, options: ResolvedOptions): RoutePolicy {
   const server = context.server
-  if (is404) return notFoundPolicy(context.contentTypeParser, server.initialConfig.bodyLimit as number, options)
+  const bodyless = bodylessMethodsOf(server)
+  if (is404) return notFoundPolicy(context.contentTypeParser, server.initialConfig.bodyLimit as number, options, bodyless)
   const known = context.config[kPolicy] as RoutePolicy | undefined
   if (known !== undefined) return known
   // A route registered before the plugin: derive the same policy from its context.
@@ -149,7 +150,7 @@ function policyOf (context: RouteContext, is404: boolean, options: ResolvedOptio
     bodyLimit: context._parserOptions.limit,
     schema: (context as { schema?: { body?: unknown } }).schema,
     expect: context.config.expect
-  }, contentTypeParsersOf(server), server.initialConfig.bodyLimit as number, options)
+  }, contentTypeParsersOf(server), server.initialConfig.bodyLimit as number, options, bodyless)
 }
 
 function announcesBody (raw: RawRequest): boolean {
@@ -159,6 +160,7 @@ function announcesBody (raw: RawRequest): boolean {
 
 function headOf (raw: RawRequest): RequestHead {
   return {
+    method: raw.method,
     httpVersionMajor: raw.httpVersionMajor,
     httpVersionMinor: raw.httpVersionMinor,
     headers: raw.headers,

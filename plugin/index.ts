@@ -5,17 +5,17 @@
 // - the server's checkContinue/checkExpectation events (server-events.ts);
 // - the gate, an onRequest hook that only expectation requests reach (gate.ts, dispatch.ts);
 // - inject(), so that injected expectation requests meet the same gate (inject.ts).
-import type { FastifyInstance, FastifyPluginCallback } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import type { EventEmitter } from 'node:events'
 import { stateOf, type Verdict } from './continue'
 import { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING } from './errors'
-import { contentTypeParsersOf, serverBindingsOf } from './fastify-internals'
+import { bodylessMethodsOf, contentTypeParsersOf, serverBindingsOf } from './fastify-internals'
 import { createGate, kPolicy } from './gate'
 import { injectThroughGate } from './inject'
 import { resolvePluginOptions, type PluginOptions } from './options'
 import { derivePolicy } from './route-policy'
-import { wireServer } from './server-events'
+import { isWired, wireServer } from './server-events'
 
 export interface ExpectationInfo {
   /** The request carried an Expect field. */
@@ -26,8 +26,12 @@ export interface ExpectationInfo {
   readonly continueSent: boolean
 }
 
-const plugin: FastifyPluginCallback<PluginOptions> = (fastify, rawOptions, done) => {
+const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) => {
   const options = resolvePluginOptions(rawOptions as Record<string, unknown>)
+  if (isWired(fastify.server as EventEmitter)) {
+    // Two registrations would dispatch every expectation request twice.
+    throw new Error('fastify-expect is already registered for this server: register it once, at the root')
+  }
 
   fastify.decorateRequest('expectation', {
     getter (this: { raw: Parameters<typeof stateOf>[0] }): ExpectationInfo {
@@ -48,7 +52,7 @@ const plugin: FastifyPluginCallback<PluginOptions> = (fastify, rawOptions, done)
       bodyLimit: route.bodyLimit,
       schema: route.schema as { body?: unknown } | undefined,
       expect: config.expect
-    }, contentTypeParsersOf(this), this.initialConfig.bodyLimit as number, options)
+    }, contentTypeParsersOf(this), this.initialConfig.bodyLimit as number, options, bodylessMethodsOf(this))
     route.config = { ...config, [kPolicy]: policy } as typeof route.config
   })
 
@@ -61,12 +65,16 @@ const plugin: FastifyPluginCallback<PluginOptions> = (fastify, rawOptions, done)
   })
 
   injectThroughGate(fastify)
-  done()
 }
 
 const fastifyExpect = fp(plugin, { fastify: '5.x', name: 'fastify-expect' })
+const errorCodes = { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING }
 
+export default fastifyExpect
+export { fastifyExpect, errorCodes }
+
+// CommonJS: require('fastify-expect') is the plugin itself, as with Fastify's own plugins.
 module.exports = fastifyExpect
 module.exports.default = fastifyExpect
 module.exports.fastifyExpect = fastifyExpect
-module.exports.errorCodes = { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING }
+module.exports.errorCodes = errorCodes

@@ -33,6 +33,8 @@ export interface RoutePolicy {
   /** Media types of `schema.body.content`. */
   readonly schemaContentTypes: readonly MediaRange[] | undefined
   readonly parsers: ParserRegistry
+  /** Methods whose body Fastify never reads (GET, HEAD, TRACE unless the app changed them). */
+  readonly bodylessMethods: ReadonlySet<string>
   readonly check: ExpectCheck | undefined
   readonly sendContinue: SendContinue
 }
@@ -46,11 +48,15 @@ export interface RouteDeclaration {
   readonly expect?: unknown
 }
 
+/** Fastify's default: `fastify.addHttpMethod()` can change it, so the plugin passes the app's own set. */
+export const DEFAULT_BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'TRACE'])
+
 export function derivePolicy (
   route: RouteDeclaration,
   parsers: ParserRegistry,
   serverBodyLimit: number,
-  options: ResolvedOptions
+  options: ResolvedOptions,
+  bodylessMethods: ReadonlySet<string> = DEFAULT_BODYLESS_METHODS
 ): RoutePolicy {
   const name = `${[route.method].flat().join(',')} ${route.url}`
   const config = route.expect === undefined ? {} : validateRouteConfig(route.expect, name)
@@ -63,13 +69,19 @@ export function derivePolicy (
     contentTypes: config === false || config.contentTypes === undefined ? undefined : parseMediaRanges(config.contentTypes),
     schemaContentTypes: schemaContentTypes(route.schema?.body),
     parsers,
+    bodylessMethods,
     check: config === false ? undefined : config.check as ExpectCheck | undefined,
     sendContinue: (config === false ? undefined : config.sendContinue) ?? options.sendContinue
   }
 }
 
-export function notFoundPolicy (parsers: ParserRegistry, serverBodyLimit: number, options: ResolvedOptions): RoutePolicy {
-  return { ...derivePolicy({ method: '*', url: '(not found)' }, parsers, serverBodyLimit, options), notFound: true }
+export function notFoundPolicy (
+  parsers: ParserRegistry,
+  serverBodyLimit: number,
+  options: ResolvedOptions,
+  bodylessMethods: ReadonlySet<string> = DEFAULT_BODYLESS_METHODS
+): RoutePolicy {
+  return { ...derivePolicy({ method: '*', url: '(not found)' }, parsers, serverBodyLimit, options, bodylessMethods), notFound: true }
 }
 
 /** `schema.body.content` maps media types to schemas (Fastify's per-content-type body schemas). */

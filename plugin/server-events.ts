@@ -8,8 +8,11 @@ import { dispatchExpectation } from './dispatch'
 
 const wired = new WeakSet<EventEmitter>()
 
+export function isWired (server: EventEmitter): boolean {
+  return wired.has(server)
+}
+
 export function wireServer (server: EventEmitter): void {
-  if (wired.has(server)) return
   wired.add(server)
   server.on('checkContinue', onExpectation)
   server.on('checkExpectation', onExpectation)

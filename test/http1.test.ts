@@ -423,3 +423,17 @@ t.test('the body of a stream read by the handler arrives intact', async (t) => {
   t.same(r.informational, ['HTTP/1.1 100 Continue'])
   t.equal(r.status, 200)
 })
+
+t.test('a GET with a body: Fastify never reads it, so no 100 and no checks', async (t) => {
+  const server = await listen(t, (app) => {
+    app.get('/x', async (request) => ({ info: request.expectation }))
+  })
+  const requestHead = head('GET /x HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'no/parser', 'content-length': 10 })
+  const before = server.bytesRead()
+  const r = await rawRequest({ port: server.port, head: requestHead, body: '0123456789' })
+  t.equal(r.status, 200)
+  t.same(r.informational, [])
+  t.same(JSON.parse(r.body).info, { present: true, verdict: 'ignored', continueSent: false })
+  t.equal(r.headers.connection, 'close', 'the unread body ends the connection')
+  t.equal(server.bytesRead() - before, requestHead.length)
+})

@@ -154,9 +154,12 @@ t.test('derivePolicy: defaults for a plain route', async (t) => {
     contentTypes: undefined,
     schemaContentTypes: undefined,
     parsers: PARSERS,
+    bodylessMethods: new Set(['GET', 'HEAD', 'TRACE']),
     check: undefined,
     sendContinue: 'on-read'
   })
+  const own = new Set(['GET'])
+  t.equal(derivePolicy({ method: 'POST', url: '/x' }, PARSERS, 1, OPTIONS, own).bodylessMethods, own, 'the app\'s own set is kept')
   t.equal(policy.parsers, PARSERS, 'the registry is kept, not copied')
   t.equal(derivePolicy({ method: 'POST', url: '/x' }, PARSERS, 1, { ...OPTIONS, sendContinue: 'after-checks' }).sendContinue, 'after-checks')
 })
@@ -246,6 +249,7 @@ t.test('notFoundPolicy', async (t) => {
     contentTypes: undefined,
     schemaContentTypes: undefined,
     parsers: PARSERS,
+    bodylessMethods: new Set(['GET', 'HEAD', 'TRACE']),
     check: undefined,
     sendContinue: 'after-checks'
   })

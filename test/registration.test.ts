@@ -1,0 +1,139 @@
+// Registering the plugin: options and route config are validated up front,
+// every route and every bound address is covered, and order is explained.
+import t from 'tap'
+import Fastify from 'fastify'
+import type { AddressInfo } from 'node:net'
+import { expectPlugin, listen } from './helpers/server'
+import { rawRequest, head } from '../examples/lib/raw-client'
+import fastifyExpect from '../plugin/index'
+
+t.test('CommonJS shape: the plugin itself, .default and .fastifyExpect', async (t) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const required = require('../plugin/index')
+  t.equal(required, fastifyExpect)
+  t.equal(required.default, required)
+  t.equal(required.fastifyExpect, required)
+  t.equal(required[Symbol.for('plugin-meta')].name, 'fastify-expect')
+  t.equal(required[Symbol.for('plugin-meta')].fastify, '5.x')
+  t.equal(new required.errorCodes.FST_ERR_EXPECTATION_FAILED('x').statusCode, 417)
+})
+
+t.test('bad options fail register with a message naming the field', async (t) => {
+  for (const [options, message] of [
+    [{ sendContinue: 'later' }, /fastify-expect options: \/sendContinue/],
+    [{ rejectionLogLevel: 'loud' }, /\/rejectionLogLevel/],
+    [{ sendContinu: 'on-read' }, /sendContinu/]
+  ] as const) {
+    const app = Fastify()
+    app.register(expectPlugin, options)
+    await t.rejects(async () => { await app.ready() }, message, JSON.stringify(options))
+  }
+  // Fastify's own register options are not the plugin's to refuse.
+  const app = Fastify()
+  app.register(expectPlugin, { prefix: '/ignored', logLevel: 'info' })
+  await t.resolves(async () => { await app.ready() })
+})
+
+t.test('a bad config.expect fails when the route is registered', async (t) => {
+  const app = Fastify()
+  await app.register(expectPlugin)
+  t.throws(() => app.post('/a', { config: { expect: { contentTypes: 5 } } as never }, async () => 'x'), /config\.expect of POST \/a: \/contentTypes/)
+  t.throws(() => app.post('/b', { config: { expect: { contentTypes: ['png'] } } }, async () => 'x'), /\/contentTypes\/0 "png" is not a media type/)
+  t.throws(() => app.post('/c', { config: { expect: true } as never }, async () => 'x'), /config\.expect of POST \/c/)
+  t.throws(() => app.post('/d', { config: { expect: { check: 'no' } } as never }, async () => 'x'), /\/check/)
+  await app.close()
+})
+
+t.test('registering twice is refused, at the same level or in a child context', async (t) => {
+  const same = Fastify()
+  same.register(expectPlugin)
+  same.register(expectPlugin)
+  await t.rejects(async () => { await same.ready() }, /fastify-expect is already registered for this server/)
+  const child = Fastify()
+  child.register(expectPlugin)
+  child.register(async (instance) => { await instance.register(expectPlugin) })
+  await t.rejects(async () => { await child.ready() }, /fastify-expect is already registered for this server/)
+})
+
+t.test('register order does not matter: routes declared before the plugin are covered', async (t) => {
+  const app = Fastify()
+  app.post('/root-early', { bodyLimit: 10 }, async () => 'ok')
+  await app.register(async (child) => {
+    child.post('/child-early', { bodyLimit: 10, config: { expect: { contentTypes: ['text/plain'] } } }, async (request) => ({ info: request.expectation }))
+  })
+  app.register(expectPlugin)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const { port } = app.server.address() as AddressInfo
+  const upload = (path: string, length: number) => rawRequest({
+    port,
+    head: head(`POST ${path} HTTP/1.1`, { host: 'x', expect: '100-continue', 'content-type': 'application/json', 'content-length': length }),
+    body: JSON.stringify('x'.repeat(length - 2))
+  })
+  const root = await upload('/root-early', 100)
+  t.equal(root.status, 413, 'a root route declared earlier gets the checks')
+  t.same(root.informational, [])
+  const child = await upload('/child-early', 4)
+  t.equal(child.status, 415, 'so does a route of a plugin loaded earlier, with its config.expect')
+  t.same(child.informational, [])
+})
+
+t.test('routes outside the plugin\'s encapsulation context: 100 on the first read, as Go does', async (t) => {
+  const app = Fastify()
+  app.register(async (scoped) => {
+    // Registered without fastify-plugin's reach: the plugin covers this context only.
+    await scoped.register(expectPlugin)
+    scoped.post('/inside', { bodyLimit: 10 }, async () => 'inside')
+  })
+  app.post('/outside', { bodyLimit: 10 }, async () => 'outside')
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const { port } = app.server.address() as AddressInfo
+  const upload = (method: string, path: string, length: number, expect = '100-continue') => rawRequest({
+    port,
+    head: head(`${method} ${path} HTTP/1.1`, { host: 'x', expect, 'content-type': 'application/json', 'content-length': length }),
+    body: JSON.stringify('x'.repeat(length - 2))
+  })
+  const inside = await upload('POST', '/inside', 100)
+  t.equal(inside.status, 413)
+  t.same(inside.informational, [])
+  const outside = await upload('POST', '/outside', 4)
+  t.same(outside.informational, ['HTTP/1.1 100 Continue'], 'no gate ran: the 100 goes out when the parser reads')
+  t.equal(outside.body, 'outside')
+  // Without the gate nothing answers 417; the route runs and never gets a 100 for it.
+  const unknown = await upload('POST', '/outside', 4, 'x-teapot')
+  t.same(unknown.informational, [])
+})
+
+t.test('every address of a multi-address listen is covered', async (t) => {
+  const app = Fastify()
+  await app.register(expectPlugin)
+  app.post('/x', { bodyLimit: 10 }, async () => 'ok')
+  await app.listen({ port: 0, host: 'localhost' })
+  t.teardown(() => app.close())
+  const addresses = app.addresses() as AddressInfo[]
+  t.ok(addresses.length >= 1)
+  for (const address of addresses) {
+    const r = await rawRequest({
+      port: address.port,
+      host: address.address,
+      head: head('POST /x HTTP/1.1', { host: 'localhost', expect: '100-continue', 'content-type': 'application/json', 'content-length': 100 }),
+      body: 'x'.repeat(100)
+    })
+    t.equal(r.status, 413, `${address.family} ${address.address}`)
+    t.same(r.informational, [])
+  }
+})
+
+t.test('the first request to a route is an expectation: route hooks still answer first', async (t) => {
+  const server = await listen(t, (app) => {
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.headers.authorization === undefined) return reply.code(401).send('who')
+    })
+    app.post('/x', { bodyLimit: 10 }, async () => 'ok')
+  })
+  const first = await rawRequest({ port: server.port, head: head('POST /x HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'application/json', 'content-length': 100 }) })
+  t.equal(first.status, 401, 'the gate runs after the auth hook, even on the first request')
+  const second = await rawRequest({ port: server.port, head: head('POST /x HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'application/json', 'content-length': 100, authorization: 'a' }) })
+  t.equal(second.status, 413)
+})
