@@ -437,3 +437,30 @@ t.test('a GET with a body: Fastify never reads it, so no 100 and no checks', asy
   t.equal(r.headers.connection, 'close', 'the unread body ends the connection')
   t.equal(server.bytesRead() - before, requestHead.length)
 })
+
+t.test('not-found handlers of every shape answer without the body', async (t) => {
+  const server = await listen(t, (app) => {
+    const shapes: Record<string, import('fastify').RouteHandlerMethod> = {
+      '/throws': () => { throw Object.assign(new Error('sync throw'), { statusCode: 410 }) },
+      '/rejects': async () => { throw Object.assign(new Error('async throw'), { statusCode: 451 }) },
+      '/returns': (request, reply) => { reply.code(404); return 'returned text' },
+      '/resolves': async (request, reply) => { reply.code(404); return { resolved: true } }
+    }
+    for (const [prefix, handler] of Object.entries(shapes)) {
+      app.register(async (scope) => { scope.setNotFoundHandler(handler) }, { prefix })
+    }
+  })
+  const expected: Array<[string, number, string]> = [
+    ['/throws/x', 410, 'sync throw'],
+    ['/rejects/x', 451, 'async throw'],
+    ['/returns/x', 404, 'returned text'],
+    ['/resolves/x', 404, '{"resolved":true}']
+  ]
+  for (const [path, status, text] of expected) {
+    const r = await rawRequest({ port: server.port, head: upload(path, { 'content-type': 'application/json', 'content-length': 1000 }), body: Buffer.alloc(1000) })
+    t.equal(r.status, status, path)
+    t.match(r.body, text)
+    t.same(r.informational, [])
+    t.equal(r.bodyBytesSent, 0)
+  }
+})
