@@ -21,34 +21,20 @@ export function dispatchExpectation (route: () => void): void {
   }
 }
 
-const gatedRoutes = new WeakSet<RouteContext>()
-
-export function isGated (context: RouteContext): boolean {
-  return gatedRoutes.has(context)
-}
-
 /**
  * Takes the gate out of the route's onRequest list (Fastify's own list, where
  * addHook put it) and installs the accessor. The gate runs last in the gated
  * list, after the route's other onRequest hooks, so auth, rate limits and load
  * shedding answer first, as they would without the plugin.
  */
-export function gateRoute (context: RouteContext, isGate: (hook: OnRequestHook) => boolean): void {
-  let plain: OnRequestHook[] | null = null
-  let gated: OnRequestHook[] = []
-  const set = (hooks: OnRequestHook[] | null): void => {
-    const all = hooks ?? []
-    const gate = all.find(isGate) ?? gated[gated.length - 1]
-    const others = all.filter((hook) => !isGate(hook))
-    plain = others.length === 0 ? null : others
-    gated = gate === undefined ? others : [...others, gate]
-  }
-  set(context.onRequest)
+export function gateRoute (context: RouteContext, gate: OnRequestHook): void {
+  const others = (context.onRequest ?? []).filter((hook) => hook !== gate)
+  const plain = others.length === 0 ? null : others
+  const gated = [...others, gate]
+  // No setter: Fastify writes the list once, before the first request; a later write should fail loudly.
   Object.defineProperty(context, 'onRequest', {
     configurable: true,
     enumerable: true,
-    get: () => dispatchingExpectation ? gated : plain,
-    set
+    get: () => dispatchingExpectation ? gated : plain
   })
-  gatedRoutes.add(context)
 }

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Http2ServerRequest } from 'node:http2'
 import { kExpectation, sendContinue, stateOf, trackExpectation, type ExpectationState, type RawRequest } from './continue'
 import { bodyFraming, decide, type Decision, type RequestHead } from './decide'
-import { gateRoute, isGated } from './dispatch'
+import { gateRoute } from './dispatch'
 import { bodylessMethodsOf, contentTypeParsersOf, routeContextOf, type OnRequestHook, type RouteContext } from './fastify-internals'
 import type { ResolvedOptions } from './options'
 import { derivePolicy, notFoundPolicy, type RoutePolicy } from './route-policy'
@@ -21,14 +21,16 @@ export function createGate (options: ResolvedOptions): OnRequestHook {
   function fastifyExpectGate (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply, done: Done): void {
     const context = routeContextOf(request)
     const raw = request.raw
-    if (!isGated(context)) {
+    if (!policies.has(context)) {
+      // First request through this route: derive its policy and take the gate out of its list.
       const running = context.onRequest as OnRequestHook[]
+      const bound = running.find(isGate) as OnRequestHook
       policies.set(context, policyOf(context, request.is404, options))
-      gateRoute(context, isGate)
+      gateRoute(context, bound)
       // This first run sits where addHook put the gate; for an expectation, run
       // again at the end of the list, where the gate runs from now on.
-      if (raw.headers.expect !== undefined && !isGate(running[running.length - 1] as OnRequestHook)) {
-        running.push(running.find(isGate) as OnRequestHook)
+      if (raw.headers.expect !== undefined && running[running.length - 1] !== bound) {
+        running.push(bound)
         done()
         return
       }
