@@ -170,20 +170,37 @@ function headOf (raw: RawRequest): RequestHead {
   }
 }
 
-/** The route's compiled header schema, run before the body instead of after it. */
+/**
+ * The route's compiled header schema, run before the body instead of after it,
+ * read the way Fastify reads a validator's answer (lib/validation.js): `false`
+ * with `.errors` (Ajv), `{ error }` or `{ value }` (TypeBox, Zod and other
+ * compilers), or a promise, which is left to Fastify's own pass after the body.
+ */
 function validateHeaders (request: FastifyRequest): Error | undefined {
   const context = routeContextOf(request)
-  const validate = request.getValidationFunction('headers')
+  const validate = request.getValidationFunction('headers') as HeaderValidator | undefined
   if (validate === undefined || context.attachValidation) return undefined
-  if (validate(request.headers) === true) return undefined
-  // As Fastify's own validation errors (lib/validation.js wrapValidationError).
-  const error = context.schemaErrorFormatter(validate.errors, 'headers') as Error & Record<string, unknown>
+  let answer: unknown
+  try {
+    answer = validate.schemaEnv === undefined
+      ? validate(request.headers)
+      : validate(request.headers, { parentData: request, parentDataProperty: 'headers' })
+  } catch (error) {
+    return Object.assign(error as Error, { statusCode: 500 })
+  }
+  if (isThenable(answer)) return undefined
+  const failure = answer === false ? validate.errors : (answer as { error?: unknown } | null)?.error
+  if (failure === undefined || failure === null) return undefined
+  // As Fastify's own validation errors (wrapValidationError).
+  const error = (failure instanceof Error ? failure : context.schemaErrorFormatter(failure, 'headers')) as Error & Record<string, unknown>
   error.statusCode ??= 400
   error.code ??= 'FST_ERR_VALIDATION'
-  error.validation = validate.errors
-  error.validationContext = 'headers'
+  if (!(failure instanceof Error)) error.validation = failure
+  error.validationContext ??= 'headers'
   return error
 }
+
+type HeaderValidator = ((data: unknown, context?: object) => unknown) & { errors?: unknown, schemaEnv?: unknown }
 
 /**
  * Node keeps no connection alive after a final response to a request that

@@ -464,3 +464,49 @@ t.test('not-found handlers of every shape answer without the body', async (t) =>
     t.equal(r.bodyBytesSent, 0)
   }
 })
+
+t.test('header validators of every shape Fastify accepts', async (t) => {
+  type Compiler = import('fastify').FastifySchemaCompiler<unknown>
+  const shapes: Record<string, Compiler> = {
+    // Ajv-like: false with .errors
+    '/ajv-like': () => Object.assign((data: any) => data['x-ok'] === 'yes' ? true : false, { errors: [{ instancePath: '/x-ok', message: 'must be yes' }] }),
+    // TypeBox/Zod-like: { value } or { error }
+    '/error-object': () => (data: any) => data['x-ok'] === 'yes' ? { value: data } : { error: Object.assign(new Error('x-ok must be yes'), { statusCode: 422 }) },
+    '/error-list': () => (data: any) => data['x-ok'] === 'yes' ? { value: data } : { error: [{ instancePath: '/x-ok', message: 'is missing' }] },
+    // A validator that throws is a bug: 500, as Fastify answers.
+    '/throws': () => () => { throw new Error('validator bug') },
+    // Async validators are left to Fastify's own pass, after the body.
+    '/async': () => Object.assign(async (data: any) => data['x-ok'] === 'yes', { errors: [{ instancePath: '/x-ok', message: 'checked later' }] })
+  }
+  const server = await listen(t, (app) => {
+    for (const [path, compiler] of Object.entries(shapes)) {
+      app.post(path, { schema: { headers: { type: 'object' } }, validatorCompiler: compiler }, async () => 'ok')
+    }
+  })
+  const send = (path: string, ok: boolean) => rawRequest({
+    port: server.port,
+    head: upload(path, { 'content-type': 'application/json', 'content-length': 2, ...(ok ? { 'x-ok': 'yes' } : {}) }),
+    body: '{}'
+  })
+  const expected: Array<[string, number, string]> = [
+    ['/ajv-like', 400, 'headers/x-ok must be yes'],
+    ['/error-object', 422, 'x-ok must be yes'],
+    ['/error-list', 400, 'headers/x-ok is missing'],
+    ['/throws', 500, 'validator bug']
+  ]
+  for (const [path, status, message] of expected) {
+    const refused = await send(path, false)
+    t.equal(refused.status, status, path)
+    t.equal(JSON.parse(refused.body).message, message)
+    t.same(refused.informational, [])
+  }
+  for (const path of ['/ajv-like', '/error-object', '/error-list']) {
+    const accepted = await send(path, true)
+    t.equal(accepted.status, 200, `${path} accepts`)
+    t.same(accepted.informational, ['HTTP/1.1 100 Continue'])
+  }
+  const asyncRefused = await send('/async', false)
+  t.same(asyncRefused.informational, ['HTTP/1.1 100 Continue'], 'an async validator runs after the body, in Fastify')
+  t.equal(asyncRefused.status, 400)
+  t.equal(JSON.parse(asyncRefused.body).message, 'headers/x-ok checked later')
+})
