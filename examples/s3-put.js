@@ -1,7 +1,7 @@
 // @ts-check
 // An S3-style PUT endpoint: object uploads as S3 clients send them (the AWS
-// SDK adds `Expect: 100-continue` to PutObject for bodies over 1 MiB, curl -T
-// does too), with S3's XML errors, so the clients report them properly.
+// SDK adds `Expect: 100-continue` to PutObject for bodies of 2 MiB and more,
+// curl -T to every upload), with S3's XML errors, so the clients report them properly.
 //
 //   node examples/s3-put.js      (npm run example:s3 builds first)
 //

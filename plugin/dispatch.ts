@@ -25,12 +25,13 @@ export function dispatchExpectation (route: () => void): void {
  * Takes the gate out of the route's onRequest list (Fastify's own list, where
  * addHook put it) and installs the accessor. The gate runs last in the gated
  * list, after the route's other onRequest hooks, so auth, rate limits and load
- * shedding answer first, as they would without the plugin.
+ * shedding answer first, as they would without the plugin; on a route that
+ * turned the plugin off it runs first, to send the 100 before any hook, as Node does.
  */
-export function gateRoute (context: RouteContext, gate: OnRequestHook): void {
+export function gateRoute (context: RouteContext, gate: OnRequestHook, position: 'first' | 'last'): void {
   const others = (context.onRequest ?? []).filter((hook) => hook !== gate)
   const plain = others.length === 0 ? null : others
-  const gated = [...others, gate]
+  const gated = position === 'last' ? [...others, gate] : [gate, ...others]
   // No setter: Fastify writes the list once, before the first request; a later write should fail loudly.
   Object.defineProperty(context, 'onRequest', {
     configurable: true,

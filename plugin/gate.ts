@@ -25,11 +25,12 @@ export function createGate (options: ResolvedOptions): OnRequestHook {
       // First request through this route: derive its policy and take the gate out of its list.
       const running = context.onRequest as OnRequestHook[]
       const bound = running.find(isGate) as OnRequestHook
-      policies.set(context, policyOf(context, request.is404, options))
-      gateRoute(context, bound)
+      const policy = policyOf(context, request.is404, options)
+      policies.set(context, policy)
+      gateRoute(context, bound, policy.enabled ? 'last' : 'first')
       // This first run sits where addHook put the gate; for an expectation, run
       // again at the end of the list, where the gate runs from now on.
-      if (raw.headers.expect !== undefined && running[running.length - 1] !== bound) {
+      if (policy.enabled && raw.headers.expect !== undefined && running[running.length - 1] !== bound) {
         running.push(bound)
         done()
         return

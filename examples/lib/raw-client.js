@@ -27,11 +27,16 @@ const net = require('node:net')
  * @property {string} [host]
  * @property {string} head the whole request head, ending with CRLF CRLF
  * @property {string | Buffer} [body]
- * @property {'on-continue' | 'now' | { afterMs: number }} [sendBody] when to send the body: on 100 (default), at once, or after waiting that long without one
+ * @property {'on-continue' | 'now' | { afterMs: number, onContinue?: boolean }} [sendBody] when to send the body: on 100 (default), at once, or after
+ *   waiting that long without one; with `onContinue: true` also on a 100 that comes first (curl's behaviour)
  * @property {number} [timeoutMs] give up this long after connecting
  * @property {number} [lingerMs] keep reading this long after the final response
  * @property {net.Socket} [socket] an open connection to reuse
  * @property {boolean} [keepOpen] leave the socket open and return it in `socket`
+ * @property {boolean} [stopBodyOnFinal] stop sending the body as soon as a final status arrives, as curl does:
+ *   the body is then written in chunks (`chunkSize`), no chunk is written after the final status, and a body
+ *   not yet started is never sent (a pending `afterMs` timer is dropped); `bodyBytesSent` counts the chunks written
+ * @property {number} [chunkSize] chunk size for `stopBodyOnFinal` (default 64 KiB)
  */
 
 /**
@@ -64,9 +69,26 @@ function rawRequest (options) {
     }
     const sendTheBody = () => {
       if (bodySent || payload.length === 0 || socket.destroyed) return
+      if (options.stopBodyOnFinal && result.status !== undefined) return
       bodySent = true
+      if (options.stopBodyOnFinal) {
+        writeChunks()
+        return
+      }
       result.bodyBytesSent = payload.length
       socket.write(payload, () => {})
+    }
+    // stopBodyOnFinal: write while the socket takes it, never after the final status.
+    const chunkSize = options.chunkSize ?? 64 * 1024
+    const writeChunks = () => {
+      while (result.bodyBytesSent < payload.length && result.status === undefined && !socket.destroyed) {
+        const chunk = payload.subarray(result.bodyBytesSent, result.bodyBytesSent + chunkSize)
+        result.bodyBytesSent += chunk.length
+        if (!socket.write(chunk, () => {})) {
+          socket.once('drain', writeChunks)
+          return
+        }
+      }
     }
     const parse = () => {
       for (;;) {
@@ -82,7 +104,7 @@ function rawRequest (options) {
           result.informational.push(statusLine)
           if (code === 100) {
             result.continueAt ??= performance.now()
-            if (sendBody === 'on-continue') sendTheBody()
+            if (sendBody === 'on-continue' || (typeof sendBody === 'object' && sendBody.onContinue === true)) sendTheBody()
           }
           continue
         }

@@ -2,6 +2,7 @@
 // coverage counts), listening on loopback, with a count of the body bytes the
 // server actually read from its sockets.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { EventEmitter } from 'node:events'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Test } from 'tap'
 import fastifyExpect from '../../plugin/index'
@@ -30,21 +31,34 @@ export async function listen (
   })
   if (options.plugin !== false) await app.register(expectPlugin, options.plugin ?? {})
   await setup(app)
-  const sockets = new Set<Socket>()
-  let closedBytes = 0
-  app.server.on('connection', (socket: Socket) => {
-    sockets.add(socket)
-    socket.on('close', () => { closedBytes += socket.bytesRead; sockets.delete(socket) })
-  })
+  const { bytesRead } = countBytesRead(app.server)
   await app.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(() => app.close())
   const { port } = app.server.address() as AddressInfo
   return {
     app,
     port,
-    bytesRead: () => closedBytes + [...sockets].reduce((sum, s) => sum + s.bytesRead, 0),
+    bytesRead,
     logs
   }
+}
+
+export interface ByteCount {
+  /** Bytes read from all the server's sockets so far (head and body; over TLS, as encrypted). */
+  bytesRead (): number
+  /** The connections still open. */
+  readonly open: ReadonlySet<Socket>
+}
+
+/** Counts what a server (HTTP/1.1 or HTTP/2, cleartext or TLS) reads from its sockets, from now on. */
+export function countBytesRead (server: EventEmitter): ByteCount {
+  const open = new Set<Socket>()
+  let closedBytes = 0
+  server.on('connection', (socket: Socket) => {
+    open.add(socket)
+    socket.on('close', () => { closedBytes += socket.bytesRead; open.delete(socket) })
+  })
+  return { bytesRead: () => closedBytes + [...open].reduce((sum, s) => sum + s.bytesRead, 0), open }
 }
 
 export const MiB = 1024 * 1024
