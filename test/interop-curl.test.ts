@@ -3,8 +3,8 @@
 // bodies over 1 MiB), and HTTP/2 with prior knowledge (cleartext), where curl
 // adds none unless told to.
 import t, { type Test } from 'tap'
-import { accepted, cases, curlUpload as upload, curlVersion, lostAnswer, skip, triesUntilReported, tryUpTo, unauthorized, type CurlResult, type Upload } from './helpers/curl'
-import { bodySent, h2BodySent, H2_HEAD_ONLY_BOUND, MiB, recordFacts, startUploadApp, tempDir, type BodySent, type CaseFacts, type Observed } from './helpers/interop'
+import { accepted, cases, checkWaitsWithExpect, curlUpload as upload, curlVersion, lostAnswer, skip, tryUpTo, unauthorized, type CurlResult, type Upload } from './helpers/curl'
+import { bodySent, h2BodySent, MiB, recordFacts, startUploadApp, tempDir, type BodySent, type CaseFacts, type Observed } from './helpers/interop'
 
 /** A refused upload curl sent without waiting: by its own count (the server may stop reading before the bytes arrive). */
 const sentByCurl = (tries: Array<Observed<CurlResult>>): BodySent => tries.some((r) => r.result.uploaded > 0) ? 'at once' : 'none'
@@ -89,26 +89,8 @@ t.test('curl, HTTP/2 (prior knowledge): no Expect of its own; waits when given o
   facts.push({ case: 'unauthorized, no header', answered: 401, reported: '401, or error 52/92', expectSent: false, body: sentByCurl(refused) })
 
   // Told to send Expect: it waits for the answer.
+  await checkWaitsWithExpect(t, server, dir, h2, facts)
   const expect = [...h2, '-H', 'expect: 100-continue']
-  for (const c of cases) {
-    const tries = await triesUntilReported(c.answered, () => upload(server, dir, c, '--data-binary', expect))
-    for (const { result, requests, bytesRead } of tries) {
-      t.equal(requests[0]?.expect, '100-continue', c.label)
-      if (c.answered < 300) {
-        t.ok(result.continued, `${c.label}: 100 first`)
-        t.equal(result.uploaded, c.bytes)
-        t.ok(bytesRead > c.bytes, `${c.label}: the server read the body`)
-      } else {
-        t.notOk(result.continued, `${c.label}: no 100`)
-        t.equal(result.uploaded, 0, `${c.label}: curl uploaded nothing`)
-        t.ok(bytesRead < H2_HEAD_ONLY_BOUND, `${c.label}: the server read ${bytesRead} bytes, no DATA`)
-        t.ok(result.status === c.answered || lostAnswer(result), `${c.label}: curl reports ${c.answered} (or loses it: ${result.status}, error ${result.error})`)
-      }
-    }
-    const { result, bytesRead } = tries[tries.length - 1] as Observed<CurlResult>
-    t.equal(result.status, c.answered, `${c.label}: curl reports ${c.answered}`)
-    facts.push({ case: `${c.label}, with the header`, answered: c.answered, reported: String(result.status), expectSent: true, continueSeen: result.continued, body: h2BodySent(bytesRead, c.bytes) })
-  }
 
   // -T with the header: curl does not wait, so the refusal races its upload (and is often lost). Now and
   // then the answer wins before curl writes anything: up to 6 tries to see it send.

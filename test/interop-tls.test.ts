@@ -3,11 +3,11 @@
 // (verifying the certificate), accepted and refused uploads, no body sent on
 // refusal. Over TLS the server counts encrypted bytes (handshake included).
 import t from 'tap'
-import { accepted, cases as curlCases, curlUpload, curlVersion, lostAnswer, skip as skipCurl, triesUntilReported, type CurlResult } from './helpers/curl'
-import { http2Upload } from './helpers/node-clients'
+import { accepted, checkWaitsWithExpect, curlUpload, curlVersion, skip as skipCurl } from './helpers/curl'
+import { checkHttp2Uploads } from './helpers/node-clients'
 import {
-  findProgram, h2BodySent, H2_HEAD_ONLY_BOUND, makeCertificate, recordFacts, startUploadApp, tempDir, UPLOAD_CASES,
-  type CaseFacts, type Observed
+  findProgram, h2BodySent, makeCertificate, recordFacts, startUploadApp, tempDir,
+  type CaseFacts
 } from './helpers/interop'
 
 const skip = findProgram('openssl') === undefined ? 'openssl is not installed: no certificate to test HTTP/2 over TLS with' : false
@@ -27,23 +27,7 @@ t.test('HTTP/2 over TLS', { skip }, async (t) => {
       notes: 'Same as cleartext HTTP/2.',
       cases: facts
     }))
-    for (const c of UPLOAD_CASES) {
-      const { result, requests, bytesRead } = await server.observe(() => http2Upload(server.origin, c.path, c.headers, Buffer.alloc(c.bytes, 1), { ca: cert }))
-      t.equal(requests[0]?.httpVersion, '2.0')
-      t.equal(requests[0]?.expect, '100-continue', `${c.label}: Expect sent`)
-      t.equal(result.status, c.answered, `${c.label}: node:http2 reports ${c.answered}`)
-      t.equal(result.error, undefined, `${c.label}: no error`)
-      if (c.answered < 300) {
-        t.ok(result.continued, `${c.label}: continue event`)
-        t.ok(bytesRead > c.bytes, `${c.label}: the server read the body`)
-        t.equal(JSON.parse(result.body).bytes, c.bytes, `${c.label}: the route counted it`)
-      } else {
-        t.notOk(result.continued, `${c.label}: no continue event`)
-        t.equal(result.written, 0)
-        t.ok(bytesRead < H2_HEAD_ONLY_BOUND, `${c.label}: the server read ${bytesRead} bytes (handshake and head), no DATA`)
-      }
-      facts.push({ case: c.label, answered: c.answered, reported: String(result.status), expectSent: true, continueSeen: result.continued, body: h2BodySent(bytesRead, c.bytes) })
-    }
+    await checkHttp2Uploads(t, server, facts, { ca: cert })
   })
 
   t.test('curl --http2 over TLS: waits when given Expect; refused uploads send no body', { skip: skipCurl }, async (t) => {
@@ -64,24 +48,6 @@ t.test('HTTP/2 over TLS', { skip }, async (t) => {
     t.equal(own.requests[0]?.expect, undefined, 'no Expect of its own')
     t.equal(own.result.status, 200)
     facts.push({ case: 'accepted (3 MiB), no header', answered: 200, reported: String(own.result.status), expectSent: false, continueSeen: own.result.continued, body: h2BodySent(own.bytesRead, accepted.bytes) })
-    for (const c of curlCases) {
-      const tries = await triesUntilReported(c.answered, () => curlUpload(server, dir, c, '--data-binary', [...tls, '-H', 'expect: 100-continue']))
-      for (const { result, requests, bytesRead } of tries) {
-        t.equal(requests[0]?.expect, '100-continue', c.label)
-        if (c.answered < 300) {
-          t.ok(result.continued, `${c.label}: 100 first`)
-          t.equal(result.uploaded, c.bytes)
-          t.ok(bytesRead > c.bytes, `${c.label}: the server read the body`)
-        } else {
-          t.notOk(result.continued, `${c.label}: no 100`)
-          t.equal(result.uploaded, 0, `${c.label}: curl uploaded nothing`)
-          t.ok(bytesRead < H2_HEAD_ONLY_BOUND, `${c.label}: the server read ${bytesRead} bytes (handshake and head), no DATA`)
-          t.ok(result.status === c.answered || lostAnswer(result), `${c.label}: curl reports ${c.answered} (or loses it: ${result.status}, error ${result.error})`)
-        }
-      }
-      const { result, bytesRead } = tries[tries.length - 1] as Observed<CurlResult>
-      t.equal(result.status, c.answered, `${c.label}: curl reports ${c.answered}`)
-      facts.push({ case: `${c.label}, with the header`, answered: c.answered, reported: String(result.status), expectSent: true, continueSeen: result.continued, body: h2BodySent(bytesRead, c.bytes) })
-    }
+    await checkWaitsWithExpect(t, server, dir, tls, facts)
   })
 })

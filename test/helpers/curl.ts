@@ -3,7 +3,8 @@
 // uploaded. Shared by the curl and the TLS interop tests.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { findProgram, MiB, runProgram, S3, TOKEN, type Observed, type UploadServer } from './interop'
+import type { Test } from 'tap'
+import { findProgram, h2BodySent, H2_HEAD_ONLY_BOUND, MiB, runProgram, S3, TOKEN, type CaseFacts, type Observed, type UploadServer } from './interop'
 
 /** The curl program, if installed. */
 export const curl = findProgram('curl')
@@ -96,3 +97,29 @@ export async function tryUpTo (max: number, attempt: () => Promise<Observed<Curl
 }
 
 export const lostAnswer = (r: CurlResult): boolean => r.status === 0 && (r.error === '52' || r.error === '92')
+
+/**
+ * curl over HTTP/2 told to send Expect (`--data-binary`): it waits, and a refused
+ * upload sends no DATA. Shared by the cleartext and the TLS tests.
+ */
+export async function checkWaitsWithExpect (t: Test, server: UploadServer, dir: string, args: readonly string[], facts: CaseFacts[]): Promise<void> {
+  for (const c of cases) {
+    const tries = await triesUntilReported(c.answered, () => curlUpload(server, dir, c, '--data-binary', [...args, '-H', 'expect: 100-continue']))
+    for (const { result, requests, bytesRead } of tries) {
+      t.equal(requests[0]?.expect, '100-continue', c.label)
+      if (c.answered < 300) {
+        t.ok(result.continued, `${c.label}: 100 first`)
+        t.equal(result.uploaded, c.bytes)
+        t.ok(bytesRead > c.bytes, `${c.label}: the server read the body`)
+      } else {
+        t.notOk(result.continued, `${c.label}: no 100`)
+        t.equal(result.uploaded, 0, `${c.label}: curl uploaded nothing`)
+        t.ok(bytesRead < H2_HEAD_ONLY_BOUND, `${c.label}: the server read ${bytesRead} bytes, no DATA`)
+        t.ok(result.status === c.answered || lostAnswer(result), `${c.label}: curl reports ${c.answered} (or loses it: ${result.status}, error ${result.error})`)
+      }
+    }
+    const { result, bytesRead } = tries[tries.length - 1] as Observed<CurlResult>
+    t.equal(result.status, c.answered, `${c.label}: curl reports ${c.answered}`)
+    facts.push({ case: `${c.label}, with the header`, answered: c.answered, reported: String(result.status), expectSent: true, continueSeen: result.continued, body: h2BodySent(bytesRead, c.bytes) })
+  }
+}

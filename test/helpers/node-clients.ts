@@ -3,6 +3,8 @@
 // final response comes instead. Shared by the Node and the TLS interop tests.
 import http from 'node:http'
 import http2, { type ClientSessionOptions, type SecureClientSessionOptions } from 'node:http2'
+import type { Test } from 'tap'
+import { h2BodySent, H2_HEAD_ONLY_BOUND, UPLOAD_CASES, type CaseFacts, type UploadServer } from './interop'
 
 export interface NodeClientResult {
   /** The final status the client reported; 0 when it reported an error instead. */
@@ -90,4 +92,33 @@ export function http2Exchange (session: http2.ClientHttp2Session, headers: http2
     // After a refusal the server resets the stream with NO_ERROR (RFC 9113 §8.1): the response stands.
     stream.on('close', () => resolve(result))
   })
+}
+
+/**
+ * The node:http2 check the cleartext and the TLS interop tests share: every upload
+ * case answered as the app says, the body read only when accepted.
+ */
+export async function checkHttp2Uploads (
+  t: Test,
+  server: UploadServer,
+  facts: CaseFacts[],
+  options: ClientSessionOptions | SecureClientSessionOptions = {}
+): Promise<void> {
+  for (const c of UPLOAD_CASES) {
+    const { result, requests, bytesRead } = await server.observe(() => http2Upload(server.origin, c.path, c.headers, Buffer.alloc(c.bytes, 1), options))
+    t.equal(requests[0]?.httpVersion, '2.0')
+    t.equal(requests[0]?.expect, '100-continue', `${c.label}: Expect sent`)
+    t.equal(result.status, c.answered, `${c.label}: node:http2 reports ${c.answered}`)
+    t.equal(result.error, undefined, `${c.label}: no error`)
+    if (c.answered < 300) {
+      t.ok(result.continued, `${c.label}: continue event`)
+      t.ok(bytesRead > c.bytes, `${c.label}: the server read the body`)
+      t.equal(JSON.parse(result.body).bytes, c.bytes, `${c.label}: the route counted it`)
+    } else {
+      t.notOk(result.continued, `${c.label}: no continue event`)
+      t.equal(result.written, 0)
+      t.ok(bytesRead < H2_HEAD_ONLY_BOUND, `${c.label}: the server read ${bytesRead} bytes, no DATA`)
+    }
+    facts.push({ case: c.label, answered: c.answered, reported: String(result.status), expectSent: true, continueSeen: result.continued, body: h2BodySent(bytesRead, c.bytes) })
+  }
 }
