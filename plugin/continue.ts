@@ -4,6 +4,7 @@
 // ends up in the stream's _read(), so that is the one place to wait at.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import { bodyFraming, headOf } from './decide'
 import { parseExpect } from './expect-field'
 
 export type RawRequest = IncomingMessage | Http2ServerRequest
@@ -46,18 +47,35 @@ export function trackExpectation (request: RawRequest, response: RawResponse | u
   const expectsContinue = parseExpect(request.headers.expect).kind === 'continue'
   const state: ExpectationState = { verdict: 'pending', continueSent: false, expectsContinue, response }
   request[kExpectation] = state
-  if (response !== undefined) sendOnFirstRead(request, state)
+  if (response !== undefined) {
+    keepOpenWithoutBody(request, response)
+    sendOnFirstRead(request, state)
+  }
   return state
 }
 
+/**
+ * Node keeps no connection alive after a final response to a request that
+ * expected 100 without getting it, body or not. With no body framed there is
+ * nothing the client could still send, so the connection stays usable, whoever answers.
+ */
+function keepOpenWithoutBody (request: RawRequest, response: RawResponse): void {
+  const framing = bodyFraming(headOf(request))
+  const node = response as { _expect_continue?: boolean }
+  if (typeof framing !== 'string' && !framing.hasBody && node._expect_continue === true) node._expect_continue = false
+}
+
 function sendOnFirstRead (request: RawRequest, state: ExpectationState): void {
-  // An own _read shadows the prototype's for this one request, once.
+  // An own _read shadows the prototype's for this one request. After the first
+  // read it points back to the prototype's: deleting it would put the request
+  // object in V8's slow dictionary mode for the rest of its life.
   const stream = request as unknown as { _read (size: number): void }
+  const read = stream._read
   stream._read = function readAfterContinue (this: typeof stream, size: number) {
-    delete (this as Partial<typeof stream>)._read
+    this._read = read
     // 'pending' here means no gate ran (a route the plugin never saw): behave as Go does.
     if (state.verdict === 'approved' || (state.verdict === 'pending' && state.expectsContinue)) sendContinue(request, state)
-    return this._read(size)
+    return read.call(this, size)
   }
 }
 

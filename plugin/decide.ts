@@ -1,6 +1,8 @@
 // The decision: from the request line and headers, and the route's policy, to
 // what the server answers an expectation with. Pure: no server, no I/O.
 import type { IncomingHttpHeaders } from 'node:http'
+import type { Http2ServerRequest } from 'node:http2'
+import type { RawRequest } from './continue'
 import { parseExpect } from './expect-field'
 import { matchesAny, mediaTypeOf } from './media-type'
 import type { RoutePolicy } from './route-policy'
@@ -18,6 +20,17 @@ export interface RequestHead {
   readonly headers: IncomingHttpHeaders
   /** HTTP/2 only: the HEADERS frame ended the stream, so there is no body. */
   readonly endStream?: boolean
+}
+
+/** The request line and headers of a raw Node request. */
+export function headOf (raw: RawRequest): RequestHead {
+  return {
+    method: raw.method,
+    httpVersionMajor: raw.httpVersionMajor,
+    httpVersionMinor: raw.httpVersionMinor,
+    headers: raw.headers,
+    endStream: (raw as Http2ServerRequest).stream?.endAfterHeaders
+  }
 }
 
 export type RejectReason = 'expectation' | 'framing' | 'media-type' | 'body-limit'

@@ -2,10 +2,9 @@
 // expectation, answers rejections through Fastify (error handler, onSend,
 // onResponse, logs), and lets accepted uploads through to their first read.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Http2ServerRequest } from 'node:http2'
-import { kExpectation, sendContinue, stateOf, trackExpectation, type ExpectationState, type RawRequest } from './continue'
-import { bodyFraming, decide, type Decision, type RequestHead } from './decide'
-import { gateRoute } from './dispatch'
+import { sendContinue, stateOf, trackExpectation, type ExpectationState, type RawRequest } from './continue'
+import { bodyFraming, decide, headOf, type Decision } from './decide'
+import { createGatedRoutes, type GatedRoutes } from './dispatch'
 import { bodylessMethodsOf, contentTypeParsersOf, routeContextOf, type OnRequestHook, type RouteContext } from './fastify-internals'
 import type { ResolvedOptions } from './options'
 import { derivePolicy, notFoundPolicy, type RoutePolicy } from './route-policy'
@@ -15,8 +14,14 @@ export const kPolicy = Symbol('fastify-expect.policy')
 
 type Done = (err?: Error) => void
 
-export function createGate (options: ResolvedOptions): OnRequestHook {
+export interface Gate {
+  readonly hook: OnRequestHook
+  readonly routes: GatedRoutes
+}
+
+export function createGate (options: ResolvedOptions): Gate {
   const policies = new WeakMap<RouteContext, RoutePolicy>()
+  const routes = createGatedRoutes()
 
   function fastifyExpectGate (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply, done: Done): void {
     const context = routeContextOf(request)
@@ -24,16 +29,19 @@ export function createGate (options: ResolvedOptions): OnRequestHook {
     if (!policies.has(context)) {
       // First request through this route: derive its policy and take the gate out of its list.
       const running = context.onRequest as OnRequestHook[]
-      const bound = running.find(isGate) as OnRequestHook
-      const policy = policyOf(context, request.is404, options)
+      const bound = running.find(isGate)
+      const policy = policyOf(context, request, options)
       policies.set(context, policy)
-      gateRoute(context, bound, policy.enabled ? 'last' : 'first')
-      // This first run sits where addHook put the gate; for an expectation, run
-      // again at the end of the list, where the gate runs from now on.
-      if (policy.enabled && raw.headers.expect !== undefined && running[running.length - 1] !== bound) {
-        running.push(bound)
-        done()
-        return
+      // A plugin that wraps every hook (tracing) hides the gate: it then stays in the list.
+      if (bound !== undefined) {
+        routes.add(context, bound, policy.enabled ? 'last' : 'first')
+        // This first run sits where addHook put the gate; for an expectation, run
+        // again at the end of the list, where the gate runs from now on.
+        if (policy.enabled && raw.headers.expect !== undefined && running[running.length - 1] !== bound) {
+          running.push(bound)
+          done()
+          return
+        }
       }
     }
     let state = stateOf(raw)
@@ -60,7 +68,6 @@ export function createGate (options: ResolvedOptions): OnRequestHook {
         return
       case 'no-body':
         state.verdict = 'ignored'
-        keepConnectionOpen(state)
         done()
         return
       case 'continue-now':
@@ -99,7 +106,7 @@ export function createGate (options: ResolvedOptions): OnRequestHook {
       return
     }
     const fail = (error: unknown): void => {
-      const err = error instanceof Error ? error : new Error(String(error))
+      const err = toError(error)
       refuse(request, reply, state, 'check', err)
       done(err)
     }
@@ -137,38 +144,36 @@ export function createGate (options: ResolvedOptions): OnRequestHook {
   const isGate = (hook: OnRequestHook): boolean =>
     hook === fastifyExpectGate || hook.name === `bound ${fastifyExpectGate.name}`
 
-  return fastifyExpectGate
+  return { hook: fastifyExpectGate, routes }
 }
 
-function policyOf (context: RouteContext, is404: boolean, options: ResolvedOptions): RoutePolicy {
+function policyOf (context: RouteContext, request: FastifyRequest, options: ResolvedOptions): RoutePolicy {
   const server = context.server
   const bodyless = bodylessMethodsOf(server)
-  if (is404) return notFoundPolicy(context.contentTypeParser, server.initialConfig.bodyLimit as number, options, bodyless)
+  if (request.is404) return notFoundPolicy(context.contentTypeParser, server.initialConfig.bodyLimit as number, options, bodyless)
   const known = context.config[kPolicy] as RoutePolicy | undefined
   if (known !== undefined) return known
-  // A route registered before the plugin: derive the same policy from its context.
-  return derivePolicy({
-    method: context.config.method ?? '',
-    url: context.config.url ?? '',
+  // A route declared before the plugin's onRoute hook existed (`register()` not awaited):
+  // derive the same policy from its context, once.
+  const route = { method: context.config.method ?? '', url: context.config.url ?? '' }
+  const declaration = {
+    ...route,
     bodyLimit: context._parserOptions.limit,
-    schema: (context as { schema?: { body?: unknown } }).schema,
-    expect: context.config.expect
-  }, contentTypeParsersOf(server), server.initialConfig.bodyLimit as number, options, bodyless)
+    schema: (context as { schema?: { body?: unknown } }).schema
+  }
+  const derive = (expect: unknown): RoutePolicy => derivePolicy({ ...declaration, expect }, contentTypeParsersOf(server), server.initialConfig.bodyLimit as number, options, bodyless)
+  try {
+    return derive(context.config.expect)
+  } catch (error) {
+    // Too late to fail registration: say so once, and leave the route as Node would.
+    request.log.error({ err: error }, 'fastify-expect: invalid config.expect; the plugin is off for this route')
+    return derive(false)
+  }
 }
 
 function announcesBody (raw: RawRequest): boolean {
   const framing = bodyFraming(headOf(raw))
   return typeof framing === 'string' || framing.hasBody
-}
-
-function headOf (raw: RawRequest): RequestHead {
-  return {
-    method: raw.method,
-    httpVersionMajor: raw.httpVersionMajor,
-    httpVersionMinor: raw.httpVersionMinor,
-    headers: raw.headers,
-    endStream: (raw as Http2ServerRequest).stream?.endAfterHeaders
-  }
 }
 
 /**
@@ -181,11 +186,15 @@ function validateHeaders (request: FastifyRequest): Error | undefined {
   const context = routeContextOf(request)
   const validate = request.getValidationFunction('headers') as HeaderValidator | undefined
   if (validate === undefined || context.attachValidation) return undefined
+  // A copy: validators may remove, default or coerce properties (Ajv's removeAdditional,
+  // useDefaults, coerceTypes), and the framing headers Fastify reads next must stay as
+  // sent. Fastify runs its own pass, with its usual effects, after the body.
+  const headers = { ...request.headers }
   let answer: unknown
   try {
     answer = validate.schemaEnv === undefined
-      ? validate(request.headers)
-      : validate(request.headers, { parentData: request, parentDataProperty: 'headers' })
+      ? validate(headers)
+      : validate(headers, { parentData: { headers }, parentDataProperty: 'headers' })
   } catch (error) {
     return Object.assign(error as Error, { statusCode: 500 })
   }
@@ -202,16 +211,6 @@ function validateHeaders (request: FastifyRequest): Error | undefined {
 }
 
 type HeaderValidator = ((data: unknown, context?: object) => unknown) & { errors?: unknown, schemaEnv?: unknown }
-
-/**
- * Node keeps no connection alive after a final response to a request that
- * expected 100 without getting it, body or not. With no body framed there is
- * nothing the client could still send, so the connection stays usable.
- */
-function keepConnectionOpen (state: ExpectationState): void {
-  const response = state.response as { _expect_continue?: boolean } | undefined
-  if (response !== undefined && response._expect_continue === true) response._expect_continue = false
-}
 
 /** Fastify's not-found handler for this request, without parsing a body first. */
 function answerNotFound (request: FastifyRequest, reply: FastifyReply): void {
@@ -232,8 +231,17 @@ function answerNotFound (request: FastifyRequest, reply: FastifyReply): void {
   }
 }
 
+/** What a check threw, as an Error; a thrown `{ statusCode, message }` keeps both. */
+function toError (thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown
+  if (typeof thrown === 'object' && thrown !== null) {
+    const { message } = thrown as { message?: unknown }
+    return Object.assign(new Error(typeof message === 'string' ? message : 'Expectation check failed'), thrown)
+  }
+  return new Error(String(thrown))
+}
+
 function isThenable (value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
 }
 
-export { kExpectation }

@@ -4,7 +4,9 @@
 // - onRoute: each route's policy, derived and validated once (route-policy.ts);
 // - the server's checkContinue/checkExpectation events (server-events.ts);
 // - the gate, an onRequest hook that only expectation requests reach (gate.ts, dispatch.ts);
-// - inject(), so that injected expectation requests meet the same gate (inject.ts).
+// - inject(), so that injected expectation requests meet the same gate (inject.ts);
+// - the staged close of connections answered before their body (linger.ts,
+//   stream-reset.ts), which a closing server does not wait for.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import type { EventEmitter } from 'node:events'
@@ -13,6 +15,7 @@ import { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING } from './er
 import { bodylessMethodsOf, contentTypeParsersOf, serverBindingsOf } from './fastify-internals'
 import { createGate, kPolicy } from './gate'
 import { injectThroughGate } from './inject'
+import { createLinger } from './linger'
 import { resolvePluginOptions, type PluginOptions } from './options'
 import { derivePolicy } from './route-policy'
 import { isWired, wireServer } from './server-events'
@@ -56,11 +59,22 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
     route.config = { ...config, [kPolicy]: policy } as typeof route.config
   })
 
-  fastify.addHook('onRequest', createGate(options))
+  const gate = createGate(options)
+  fastify.addHook('onRequest', gate.hook)
+  fastify.addHook('onClose', (instance, done) => {
+    gate.routes.release()
+    done()
+  })
 
-  wireServer(fastify.server as EventEmitter)
+  const linger = createLinger(options)
+  wireServer(fastify.server as EventEmitter, linger, options)
   fastify.addHook('onListen', function wireExtraBindings (this: FastifyInstance, next) {
-    for (const server of serverBindingsOf(this)) wireServer(server as EventEmitter)
+    for (const server of serverBindingsOf(this)) wireServer(server as EventEmitter, linger, options)
+    next()
+  })
+  // Runs once, before Fastify closes its servers (which wait for every socket).
+  fastify.addHook('preClose', function stopLingering (this: FastifyInstance, next) {
+    linger.close(this.initialConfig.forceCloseConnections === true)
     next()
   })
 

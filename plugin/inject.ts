@@ -17,9 +17,17 @@ export function injectThroughGate (fastify: FastifyInstance): void {
       else dispatchExpectation(() => fastify.routing(req, res))
     })
   }
+  // Once closing, Fastify's own inject() answers (with its "server closed" error).
+  let closing = false
+  fastify.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
   fastify.inject = function injectWithExpectations (this: FastifyInstance, options?: any, callback?: any): any {
     // The chain form (no options) only shows its headers at dispatch.
-    if (options !== undefined && !carriesExpect(options)) return (original as (...args: unknown[]) => unknown).call(this, options, callback)
+    if (closing || (options !== undefined && !carriesExpect(options))) {
+      return (original as (...args: unknown[]) => unknown).call(this, options, callback)
+    }
     return inject(dispatch, options, callback)
   } as FastifyInstance['inject']
 }

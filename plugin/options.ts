@@ -21,9 +21,28 @@ export const LogLevelSchema = Type.Union([
   Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')
 ], { description: 'Log level of the line written for each request rejected before its body' })
 
+// Staged close (RFC 9112 §9.6): bounds on how long and how much a connection
+// answered before its body keeps being read, so that the client reads the answer
+// instead of a reset. See linger.ts for the choice of defaults.
+export const LingerTimeoutSchema = Type.Integer({
+  minimum: 0,
+  description: 'Milliseconds a connection answered before its body was read keeps reading (and discarding) after the response; 0 closes at once, as Node does'
+})
+export const LingerBytesSchema = Type.Integer({
+  minimum: 0,
+  description: 'Bytes read and discarded at most from such a connection before it is closed'
+})
+export const MaxLingeringSocketsSchema = Type.Integer({
+  minimum: 0,
+  description: 'Connections lingering at once at most; past it a connection closes at once, as Node does'
+})
+
 export const PluginOptionsSchema = Type.Object({
   sendContinue: Type.Optional(SendContinueSchema),
-  rejectionLogLevel: Type.Optional(LogLevelSchema)
+  rejectionLogLevel: Type.Optional(LogLevelSchema),
+  lingerTimeout: Type.Optional(LingerTimeoutSchema),
+  lingerBytes: Type.Optional(LingerBytesSchema),
+  maxLingeringSockets: Type.Optional(MaxLingeringSocketsSchema)
 }, { additionalProperties: false })
 
 export const MediaRangeSchema = Type.String({
@@ -54,7 +73,17 @@ const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 export interface ResolvedOptions {
   readonly sendContinue: SendContinue
   readonly rejectionLogLevel: Static<typeof LogLevelSchema>
+  readonly lingerTimeout: number
+  readonly lingerBytes: number
+  readonly maxLingeringSockets: number
 }
+
+/** nginx lingers up to 30 s, Go about 0.5 s; the reasons for these are in linger.ts. */
+export const LINGER_DEFAULTS = Object.freeze({
+  lingerTimeout: 5000,
+  lingerBytes: 64 * 1024 * 1024,
+  maxLingeringSockets: 1000
+})
 
 export function resolvePluginOptions (options: Record<string, unknown>): ResolvedOptions {
   const own = Object.fromEntries(Object.entries(options).filter(([key]) => !REGISTER_OPTIONS.has(key)))
@@ -62,7 +91,10 @@ export function resolvePluginOptions (options: Record<string, unknown>): Resolve
   const valid = own as PluginOptions
   return {
     sendContinue: valid.sendContinue ?? 'on-read',
-    rejectionLogLevel: valid.rejectionLogLevel ?? 'info'
+    rejectionLogLevel: valid.rejectionLogLevel ?? 'info',
+    lingerTimeout: valid.lingerTimeout ?? LINGER_DEFAULTS.lingerTimeout,
+    lingerBytes: valid.lingerBytes ?? LINGER_DEFAULTS.lingerBytes,
+    maxLingeringSockets: valid.maxLingeringSockets ?? LINGER_DEFAULTS.maxLingeringSockets
   }
 }
 

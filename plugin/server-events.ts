@@ -2,9 +2,19 @@
 // and `checkExpectation` (anything else), Node neither writes its own 100 nor
 // its own bare 417: the request goes to Fastify like any other, tagged with its
 // expectation, and the gate decides. Same events for HTTP/1.1 and HTTP/2.
+// HTTP/1 connections are also adopted for the staged close (linger.ts): one
+// property per connection, nothing per request.
 import type { EventEmitter } from 'node:events'
+import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { ServerHttp2Stream } from 'node:http2'
+import { Server as HttpsServer } from 'node:https'
+import type { Socket } from 'node:net'
 import { trackExpectation, type RawRequest, type RawResponse } from './continue'
 import { dispatchExpectation } from './dispatch'
+import type { Linger } from './linger'
+import { holdPipelined } from './pipeline'
+import type { ResolvedOptions } from './options'
+import { resetAfterEarlyAnswer } from './stream-reset'
 
 const wired = new WeakSet<EventEmitter>()
 
@@ -12,13 +22,18 @@ export function isWired (server: EventEmitter): boolean {
   return wired.has(server)
 }
 
-export function wireServer (server: EventEmitter): void {
+export function wireServer (server: EventEmitter, linger: Linger, options: ResolvedOptions): void {
   wired.add(server)
   server.on('checkContinue', onExpectation)
   server.on('checkExpectation', onExpectation)
-}
+  // HTTP/2 servers (even with allowHTTP1) are neither: their sessions never call destroySoon.
+  const connectionEvent = server instanceof HttpsServer ? 'secureConnection' : server instanceof HttpServer ? 'connection' : undefined
+  if (connectionEvent !== undefined) server.on(connectionEvent, (socket: Socket) => { linger.adopt(socket) })
 
-function onExpectation (this: EventEmitter, request: RawRequest, response: RawResponse): void {
-  trackExpectation(request, response)
-  dispatchExpectation(() => this.emit('request', request, response))
+  function onExpectation (this: EventEmitter, request: RawRequest, response: RawResponse): void {
+    trackExpectation(request, response)
+    if (request.httpVersionMajor === 2) resetAfterEarlyAnswer((request as { stream: ServerHttp2Stream }).stream, options)
+    else holdPipelined(request as IncomingMessage, response as ServerResponse)
+    dispatchExpectation(() => this.emit('request', request, response))
+  }
 }

@@ -4,7 +4,7 @@ import t from 'tap'
 import { errorCodes } from 'fastify'
 import { bodyFraming, decide, parseContentLength, type Decision, type RejectReason, type RequestHead } from '../plugin/decide'
 import { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING } from '../plugin/errors'
-import type { ResolvedOptions } from '../plugin/options'
+import { LINGER_DEFAULTS, type ResolvedOptions } from '../plugin/options'
 import {
   derivePolicy,
   notFoundPolicy,
@@ -14,7 +14,7 @@ import {
   type RoutePolicy
 } from '../plugin/route-policy'
 
-const OPTIONS: ResolvedOptions = { sendContinue: 'on-read', rejectionLogLevel: 'info' }
+const OPTIONS: ResolvedOptions = { sendContinue: 'on-read', rejectionLogLevel: 'info', ...LINGER_DEFAULTS }
 const SERVER_LIMIT = 1000
 
 const parser = (bodyLimit?: number): ContentTypeParser => ({ asString: false, asBuffer: true, bodyLimit })

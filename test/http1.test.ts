@@ -467,16 +467,17 @@ t.test('not-found handlers of every shape answer without the body', async (t) =>
 
 t.test('header validators of every shape Fastify accepts', async (t) => {
   type Compiler = import('fastify').FastifySchemaCompiler<unknown>
+  const validationError = (message: string) => ({ keyword: 'custom', instancePath: '/x-ok', schemaPath: '#', params: {}, message })
   const shapes: Record<string, Compiler> = {
     // Ajv-like: false with .errors
-    '/ajv-like': () => Object.assign((data: any) => data['x-ok'] === 'yes' ? true : false, { errors: [{ instancePath: '/x-ok', message: 'must be yes' }] }),
+    '/ajv-like': () => Object.assign((data: any) => data['x-ok'] === 'yes', { errors: [validationError('must be yes')] }),
     // TypeBox/Zod-like: { value } or { error }
     '/error-object': () => (data: any) => data['x-ok'] === 'yes' ? { value: data } : { error: Object.assign(new Error('x-ok must be yes'), { statusCode: 422 }) },
-    '/error-list': () => (data: any) => data['x-ok'] === 'yes' ? { value: data } : { error: [{ instancePath: '/x-ok', message: 'is missing' }] },
+    '/error-list': () => (data: any) => data['x-ok'] === 'yes' ? { value: data } : { error: [validationError('is missing')] },
     // A validator that throws is a bug: 500, as Fastify answers.
     '/throws': () => () => { throw new Error('validator bug') },
     // Async validators are left to Fastify's own pass, after the body.
-    '/async': () => Object.assign(async (data: any) => data['x-ok'] === 'yes', { errors: [{ instancePath: '/x-ok', message: 'checked later' }] })
+    '/async': () => Object.assign(async (data: any) => data['x-ok'] === 'yes', { errors: [validationError('checked later')] }) as never
   }
   const server = await listen(t, (app) => {
     for (const [path, compiler] of Object.entries(shapes)) {
@@ -509,4 +510,70 @@ t.test('header validators of every shape Fastify accepts', async (t) => {
   t.same(asyncRefused.informational, ['HTTP/1.1 100 Continue'], 'an async validator runs after the body, in Fastify')
   t.equal(asyncRefused.status, 400)
   t.equal(JSON.parse(asyncRefused.body).message, 'headers/x-ok checked later')
+})
+
+t.test('the early header check leaves the request as sent (validators that remove or coerce)', async (t) => {
+  const server = await listen(t, (app) => {
+    app.post('/strict', {
+      schema: {
+        headers: { type: 'object', additionalProperties: false, required: ['x-tenant'], properties: { 'x-tenant': { type: 'string' }, 'x-count': { type: 'integer', default: 1 } } },
+        body: { type: 'object' }
+      }
+    }, async (request) => ({ body: request.body, count: request.headers['x-count'] }))
+  })
+  const body = json({ a: 1 })
+  const r = await rawRequest({ port: server.port, head: upload('/strict', { 'content-type': 'application/json', 'content-length': body.length, 'x-tenant': 'acme' }), body })
+  t.same(r.informational, ['HTTP/1.1 100 Continue'])
+  t.equal(r.status, 200)
+  t.same(JSON.parse(r.body), { body: { a: 1 }, count: 1 }, 'the body arrived, and Fastify\'s own pass applied the default')
+})
+
+t.test('a check that throws a plain object keeps its statusCode and message', async (t) => {
+  const server = await listen(t, (app) => {
+    // eslint-disable-next-line no-throw-literal
+    app.post('/x', { config: { expect: { check: () => { throw { statusCode: 429, message: 'slow down' } } } } }, async () => 'ok')
+    app.post('/y', { config: { expect: { check: () => { throw { statusCode: 429 } } } } }, async () => 'ok') // eslint-disable-line no-throw-literal
+  })
+  const r = await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', 'content-length': 2 }), body: '{}' })
+  t.equal(r.status, 429)
+  t.equal(JSON.parse(r.body).message, 'slow down')
+  const r2 = await rawRequest({ port: server.port, head: upload('/y', { 'content-type': 'application/json', 'content-length': 2 }), body: '{}' })
+  t.equal(r2.status, 429)
+  t.equal(JSON.parse(r2.body).message, 'Expectation check failed')
+})
+
+t.test('no body framed, refused by an earlier hook: the connection still stays usable', async (t) => {
+  const server = await listen(t, (app) => {
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.headers.authorization === undefined) return reply.code(401).send('who')
+    })
+    app.get('/x', async () => 'ok')
+  })
+  const first = await rawRequest({ port: server.port, head: head('GET /x HTTP/1.1', { host: 'x', expect: '100-continue' }), keepOpen: true })
+  t.equal(first.status, 401)
+  t.equal(first.headers.connection, 'keep-alive')
+  const second = await rawRequest({ port: server.port, socket: first.socket, head: head('GET /x HTTP/1.1', { host: 'x', authorization: 'a' }) })
+  t.equal(second.status, 200)
+})
+
+t.test('a plugin that wraps every hook (tracing) hides the gate: it then stays in the route\'s list', async (t) => {
+  const server = await listen(t, (app) => {
+    app.post('/x', { bodyLimit: 10 }, async () => 'ok')
+  }, {
+    before: (app) => {
+      const addHook = app.addHook.bind(app) as (name: string, fn: (...args: any[]) => unknown) => unknown
+      ;(app as any).addHook = (name: string, fn: (...args: any[]) => unknown) => {
+        const handlerWrapped = function (this: unknown, ...args: unknown[]) { return fn.apply(this, args) }
+        // Fastify tells callback hooks from async ones by their arity: keep it, as tracers do.
+        return addHook(name, Object.defineProperty(handlerWrapped, 'length', { value: fn.length }))
+      }
+    }
+  })
+  for (let i = 0; i < 2; i++) {
+    const ok = await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', 'content-length': 2 }), body: '{}' })
+    t.same(ok.informational, ['HTTP/1.1 100 Continue'], `accepted #${i}`)
+    t.equal(ok.status, 200)
+    const big = await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', 'content-length': 100 }), body: '' })
+    t.equal(big.status, 413, `refused #${i}`)
+  }
 })

@@ -76,3 +76,12 @@ t.test('inject before ready, and a boot error reaches the caller', async (t) => 
   broken.register(async () => { throw new Error('boot failed') })
   await t.rejects(broken.inject({ method: 'POST', url: '/x', headers: expect100, payload: '{}' }), /boot failed/)
 })
+
+t.test('after close, inject() fails as Fastify\'s does', async (t) => {
+  const app = Fastify()
+  await app.register(expectPlugin)
+  app.post('/x', async () => 'ok')
+  await app.ready()
+  await app.close()
+  await t.rejects(async () => { await app.inject({ method: 'POST', url: '/x', headers: expect100, payload: '{}' }) }, { code: 'FST_ERR_REOPENED_CLOSE_SERVER' })
+})

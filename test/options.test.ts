@@ -2,6 +2,7 @@
 import t from 'tap'
 import { Value } from '@sinclair/typebox/value'
 import {
+  LINGER_DEFAULTS,
   PluginOptionsSchema,
   RouteExpectSchema,
   resolvePluginOptions,
@@ -23,17 +24,17 @@ function thrown (t: tap.Test, fn: () => unknown, name: string): string {
 }
 
 t.test('resolvePluginOptions: defaults', async (t) => {
-  t.same(resolvePluginOptions({}), { sendContinue: 'on-read', rejectionLogLevel: 'info' })
-  t.same(resolvePluginOptions({ sendContinue: undefined, rejectionLogLevel: undefined }), { sendContinue: 'on-read', rejectionLogLevel: 'info' })
+  t.same(resolvePluginOptions({}), { sendContinue: 'on-read', rejectionLogLevel: 'info', ...LINGER_DEFAULTS })
+  t.same(resolvePluginOptions({ sendContinue: undefined, rejectionLogLevel: undefined }), { sendContinue: 'on-read', rejectionLogLevel: 'info', ...LINGER_DEFAULTS })
 })
 
 t.test('resolvePluginOptions: valid values', async (t) => {
-  t.same(resolvePluginOptions({ sendContinue: 'after-checks' }), { sendContinue: 'after-checks', rejectionLogLevel: 'info' })
-  t.same(resolvePluginOptions({ sendContinue: 'on-read' }), { sendContinue: 'on-read', rejectionLogLevel: 'info' })
+  t.same(resolvePluginOptions({ sendContinue: 'after-checks' }), { sendContinue: 'after-checks', rejectionLogLevel: 'info', ...LINGER_DEFAULTS })
+  t.same(resolvePluginOptions({ sendContinue: 'on-read' }), { sendContinue: 'on-read', rejectionLogLevel: 'info', ...LINGER_DEFAULTS })
   for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
-    t.same(resolvePluginOptions({ rejectionLogLevel: level }), { sendContinue: 'on-read', rejectionLogLevel: level }, level)
+    t.same(resolvePluginOptions({ rejectionLogLevel: level }), { sendContinue: 'on-read', rejectionLogLevel: level, ...LINGER_DEFAULTS }, level)
   }
-  t.same(resolvePluginOptions({ sendContinue: 'after-checks', rejectionLogLevel: 'silent' }), { sendContinue: 'after-checks', rejectionLogLevel: 'silent' })
+  t.same(resolvePluginOptions({ sendContinue: 'after-checks', rejectionLogLevel: 'silent' }), { sendContinue: 'after-checks', rejectionLogLevel: 'silent', ...LINGER_DEFAULTS })
 })
 
 t.test('resolvePluginOptions: Fastify register options are accepted silently', async (t) => {
@@ -46,9 +47,9 @@ t.test('resolvePluginOptions: Fastify register options are accepted silently', a
     { prefix: 5, logLevel: 'not-a-level' }
   ]
   for (const options of cases) {
-    t.same(resolvePluginOptions(options), { sendContinue: 'on-read', rejectionLogLevel: 'info' }, Object.keys(options).join(','))
+    t.same(resolvePluginOptions(options), { sendContinue: 'on-read', rejectionLogLevel: 'info', ...LINGER_DEFAULTS }, Object.keys(options).join(','))
   }
-  t.same(resolvePluginOptions({ prefix: '/x', sendContinue: 'after-checks' }), { sendContinue: 'after-checks', rejectionLogLevel: 'info' })
+  t.same(resolvePluginOptions({ prefix: '/x', sendContinue: 'after-checks' }), { sendContinue: 'after-checks', rejectionLogLevel: 'info', ...LINGER_DEFAULTS })
 })
 
 t.test('resolvePluginOptions: unknown options and wrong values are TypeErrors naming the field', async (t) => {
@@ -138,7 +139,7 @@ t.test('a failed check with no detail from TypeBox still gives a message', async
 
 // Route policies.
 
-const OPTIONS: ResolvedOptions = { sendContinue: 'on-read', rejectionLogLevel: 'info' }
+const OPTIONS: ResolvedOptions = { sendContinue: 'on-read', rejectionLogLevel: 'info', ...LINGER_DEFAULTS }
 const PARSERS: ParserRegistry = {
   getParser: (): ContentTypeParser | undefined => undefined
 }

@@ -137,3 +137,26 @@ t.test('the first request to a route is an expectation: route hooks still answer
   const second = await rawRequest({ port: server.port, head: head('POST /x HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'application/json', 'content-length': 100, authorization: 'a' }) })
   t.equal(second.status, 413)
 })
+
+t.test('a bad config.expect on a route declared before the plugin loaded: logged, the plugin off for it', async (t) => {
+  const lines: Array<Record<string, any>> = []
+  const app = Fastify({ logger: { level: 'error', stream: { write: (line: string) => { lines.push(JSON.parse(line)) } } } })
+  app.register(expectPlugin) // not awaited: the route below is declared before the plugin's onRoute hook exists
+  app.put('/typo', { config: { expect: { contentType: ['image/png'] } } as never }, async () => 'stored')
+  app.get('/health', async () => 'ok')
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const { port } = app.server.address() as AddressInfo
+  const health = await rawRequest({ port, head: head('GET /health HTTP/1.1', { host: 'x' }) })
+  t.equal(health.status, 200, 'other routes are not affected')
+  for (let i = 0; i < 2; i++) {
+    const plain = await rawRequest({ port, head: head('PUT /typo HTTP/1.1', { host: 'x', 'content-type': 'text/plain', 'content-length': 2 }), body: 'hi', sendBody: 'now' })
+    t.equal(plain.status, 200, 'a request without Expect is served')
+    const expecting = await rawRequest({ port, head: head('PUT /typo HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'text/plain', 'content-length': 2 }), body: 'hi' })
+    t.same(expecting.informational, ['HTTP/1.1 100 Continue'], 'the route behaves as without the plugin')
+    t.equal(expecting.status, 200)
+  }
+  const errors = lines.filter((l) => /invalid config\.expect/.test(l.msg))
+  t.equal(errors.length, 1, 'said once')
+  t.match(errors[0]?.err?.message, /config\.expect of PUT \/typo: \/contentType/)
+})

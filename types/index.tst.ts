@@ -13,7 +13,17 @@ app.register(named)
 expect(app.register).type.not.toBeCallableWith(fastifyExpect, { sendContinue: 'later' })
 expect(app.register).type.not.toBeCallableWith(fastifyExpect, { unknownOption: true })
 expect(app.register).type.not.toBeCallableWith(fastifyExpect, { rejectionLogLevel: 'loud' })
-expect<FastifyExpectOptions>().type.toBe<{ sendContinue?: 'on-read' | 'after-checks', rejectionLogLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' }>()
+app.register(fastifyExpect, { lingerTimeout: 2000, lingerBytes: 16 * 1024 * 1024, maxLingeringSockets: 100 })
+app.register(fastifyExpect, { lingerTimeout: 0 })
+expect(app.register).type.not.toBeCallableWith(fastifyExpect, { lingerTimeout: '5s' })
+expect(app.register).type.not.toBeCallableWith(fastifyExpect, { maxLingeringSockets: true })
+expect<FastifyExpectOptions>().type.toBe<{
+  sendContinue?: 'on-read' | 'after-checks'
+  rejectionLogLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  lingerTimeout?: number
+  lingerBytes?: number
+  maxLingeringSockets?: number
+}>()
 
 // Route config
 app.put('/a', { config: { expect: { contentTypes: ['image/*'] } } }, async () => 'ok')

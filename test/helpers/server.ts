@@ -22,13 +22,14 @@ export interface Listening {
 export async function listen (
   t: Test,
   setup: (app: FastifyInstance) => void | Promise<void>,
-  options: { plugin?: Record<string, unknown> | false, server?: FastifyServerOptions } = {}
+  options: { plugin?: Record<string, unknown> | false, server?: FastifyServerOptions, before?: (app: FastifyInstance) => void } = {}
 ): Promise<Listening> {
   const logs: Array<Record<string, any>> = []
   const app = Fastify({
     logger: { level: 'trace', stream: { write: (line: string) => { logs.push(JSON.parse(line)) } } },
     ...options.server
   })
+  options.before?.(app)
   if (options.plugin !== false) await app.register(expectPlugin, options.plugin ?? {})
   await setup(app)
   const { bytesRead } = countBytesRead(app.server)
