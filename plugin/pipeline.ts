@@ -15,17 +15,28 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 
 type OnIncoming = (request: IncomingMessage, keepAlive: boolean) => number
 
-interface HttpParser { onIncoming: OnIncoming | null }
+interface HttpParser { onIncoming: OnIncoming | null, resume (): void }
+interface HttpSocket { parser?: HttpParser | null, _paused?: boolean, pause (): void, resume (): void }
 interface NodeResponse extends ServerResponse { _last: boolean, _expect_continue: boolean }
 
 export function holdPipelined (request: IncomingMessage, response: ServerResponse): void {
-  const parser = (request.socket as { parser?: HttpParser }).parser as HttpParser
+  const socket = request.socket as unknown as HttpSocket
+  const parser = socket.parser as HttpParser
   const held: Array<[IncomingMessage, boolean]> = []
+  const dispatch = parser.onIncoming as OnIncoming
   const hold: OnIncoming = (next, keepAlive) => {
+    // An upgrade takes the connection over at once, as Node does it.
+    if ((next as { upgrade?: boolean }).upgrade === true) return dispatch(next, keepAlive)
+    // Stop reading, as Node does when responses pile up: a client could otherwise
+    // pipeline requests without end while they wait here (Node pauses the parser
+    // after the chunk it is executing, so at most one chunk's requests are held).
+    if (held.length === 0 && socket._paused !== true) {
+      socket._paused = true
+      socket.pause()
+    }
     held.push([next, keepAlive])
     return 0
   }
-  const dispatch = parser.onIncoming as OnIncoming
   parser.onIncoming = hold
   const res = response as NodeResponse
   request.once('end', () => {
@@ -38,5 +49,10 @@ export function holdPipelined (request: IncomingMessage, response: ServerRespons
     parser.onIncoming = dispatch
     // Through the parser's current handler: a held expectation request holds those behind it.
     for (const [next, keepAlive] of held) (parser.onIncoming as OnIncoming)(next, keepAlive)
+    if (held.length > 0 && socket._paused === true && parser.onIncoming === dispatch) {
+      socket._paused = false
+      parser.resume()
+      socket.resume()
+    }
   })
 }

@@ -7,8 +7,8 @@
 import type { EventEmitter } from 'node:events'
 import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
-import { Server as HttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
+import { Server as TlsServer } from 'node:tls'
 import { trackExpectation, type RawRequest, type RawResponse } from './continue'
 import { dispatchExpectation } from './dispatch'
 import type { Linger } from './linger'
@@ -26,9 +26,9 @@ export function wireServer (server: EventEmitter, linger: Linger, options: Resol
   wired.add(server)
   server.on('checkContinue', onExpectation)
   server.on('checkExpectation', onExpectation)
-  // HTTP/2 servers (even with allowHTTP1) are neither: their sessions never call destroySoon.
-  const connectionEvent = server instanceof HttpsServer ? 'secureConnection' : server instanceof HttpServer ? 'connection' : undefined
-  if (connectionEvent !== undefined) server.on(connectionEvent, (socket: Socket) => { linger.adopt(socket) })
+  // Every connection, TLS ones once the handshake is done: HTTP/2 sessions never call
+  // destroySoon, so only HTTP/1 connections (including allowHTTP1 ones) ever linger.
+  server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', (socket: Socket) => { linger.adopt(socket) })
 
   function onExpectation (this: EventEmitter, request: RawRequest, response: RawResponse): void {
     trackExpectation(request, response)

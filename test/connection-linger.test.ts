@@ -253,13 +253,16 @@ t.test('close(): lingering sockets get a short grace, not lingerTimeout; forceCl
   p.socket.destroy()
 })
 
-t.test('TLS: the same staged close over https', async (t) => {
+for (const [label, serverOptions] of [
+  ['https', (key: string, cert: string) => ({ https: { key, cert } })],
+  ['HTTP/1.1 on an http2 server with allowHTTP1', (key: string, cert: string) => ({ http2: true, https: { allowHTTP1: true, key, cert } })]
+] as const) t.test(`TLS: the same staged close, ${label}`, async (t) => {
   const certificate = await makeCertificate(t)
   if (certificate === undefined) {
     t.pass('skipped: openssl is not installed')
     return
   }
-  const server = await listen(t, routes, { server: { https: { key: certificate.key, cert: certificate.cert } } as object })
+  const server = await listen(t, routes, { server: serverOptions(certificate.key, certificate.cert) as object })
   const body = Buffer.alloc(4 * MiB)
   const outcomes: string[] = []
   for (let i = 0; i < 5; i++) {
