@@ -24,6 +24,10 @@ export type Verdict =
 export interface ExpectationState {
   verdict: Verdict
   continueSent: boolean
+  /** Order of arrival, to tell requests already under way when a route's hooks were reordered. */
+  readonly sequence: number
+  /** The gate was met once where addHook put it, and deferred to the end of the list. */
+  metEarly: boolean
   /** The field is a plain 100-continue (so a 100 may ever be sent). */
   readonly expectsContinue: boolean
   readonly response: RawResponse | undefined
@@ -43,9 +47,16 @@ export function stateOf (request: RawRequest): ExpectationState | undefined {
 }
 
 /** Records the expectation and, with a response to write to, waits for the first read. */
+let lastSequence = 0
+
+/** The sequence number of the latest expectation request tracked. */
+export function currentSequence (): number {
+  return lastSequence
+}
+
 export function trackExpectation (request: RawRequest, response: RawResponse | undefined): ExpectationState {
   const expectsContinue = parseExpect(request.headers.expect).kind === 'continue'
-  const state: ExpectationState = { verdict: 'pending', continueSent: false, expectsContinue, response }
+  const state: ExpectationState = { verdict: 'pending', continueSent: false, sequence: ++lastSequence, metEarly: false, expectsContinue, response }
   request[kExpectation] = state
   if (response !== undefined) {
     keepOpenWithoutBody(request, response)

@@ -50,7 +50,7 @@ export function createGatedRoutes (): GatedRoutes {
   apps.add(routes)
   return {
     add (context, gate, position) {
-      const others = (context.onRequest ?? []).filter((hook) => hook !== gate)
+      const others = (context.onRequest as OnRequestHook[]).filter((hook) => hook !== gate)
       const plain = others.length === 0 ? null : others
       routes.push({ context, plain, gated: position === 'last' ? [...others, gate] : [gate, ...others] })
       context.onRequest = plain

@@ -2,7 +2,7 @@
 // expectation, answers rejections through Fastify (error handler, onSend,
 // onResponse, logs), and lets accepted uploads through to their first read.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { sendContinue, stateOf, trackExpectation, type ExpectationState, type RawRequest } from './continue'
+import { currentSequence, sendContinue, stateOf, trackExpectation, type ExpectationState, type RawRequest } from './continue'
 import { bodyFraming, decide, headOf, type Decision } from './decide'
 import { createGatedRoutes, type GatedRoutes } from './dispatch'
 import { bodylessMethodsOf, contentTypeParsersOf, routeContextOf, type OnRequestHook, type RouteContext } from './fastify-internals'
@@ -23,41 +23,48 @@ export function createGate (options: ResolvedOptions): Gate {
   const policies = new WeakMap<RouteContext, RoutePolicy>()
   const routes = createGatedRoutes()
 
+  /** Routes whose gate moved to the end of their list, with the last request already under way then. */
+  const moved = new WeakMap<RouteContext, number>()
+
   function fastifyExpectGate (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply, done: Done): void {
     const context = routeContextOf(request)
     const raw = request.raw
-    if (!policies.has(context)) {
-      // First request through this route: derive its policy and take the gate out of its list.
-      const running = context.onRequest as OnRequestHook[]
-      const bound = running.find(isGate)
-      const policy = policyOf(context, request, options)
-      policies.set(context, policy)
-      // A plugin that wraps every hook (tracing) hides the gate: it then stays in the list.
-      if (bound !== undefined) {
-        routes.add(context, bound, policy.enabled ? 'last' : 'first')
-        // This first run sits where addHook put the gate; for an expectation, run
-        // again at the end of the list, where the gate runs from now on.
-        if (policy.enabled && raw.headers.expect !== undefined && running[running.length - 1] !== bound) {
-          running.push(bound)
-          done()
-          return
-        }
-      }
-    }
     let state = stateOf(raw)
-    if (state === undefined) {
-      if (raw.headers.expect === undefined) {
-        done()
-        return
-      }
-      state = trackExpectation(raw, undefined) // inject(), or a request the server did not tag
+    if (state === undefined && raw.headers.expect !== undefined) {
+      state = trackExpectation(raw, undefined) // a request the server did not tag (HTTP/1.0)
     }
-    if (state.verdict !== 'pending') {
+    if (!policies.has(context)) captureRoute(context, request)
+    if (state === undefined || state.verdict !== 'pending') {
+      done()
+      return
+    }
+    // Requests already going through Fastify's own list when the gate moved meet it
+    // twice, where addHook put it and at the end: they decide at the end, as all later ones do.
+    const movedAfter = moved.get(context)
+    if (movedAfter !== undefined && state.sequence <= movedAfter && !state.metEarly) {
+      state.metEarly = true
       done()
       return
     }
     const policy = policies.get(context) as RoutePolicy
     act(decide(headOf(raw), policy), policy, request, reply, state, done)
+  }
+
+  /** A route's first request: derive its policy once and take the gate out of its list. */
+  function captureRoute (context: RouteContext, request: FastifyRequest): void {
+    const running = context.onRequest as OnRequestHook[]
+    const bound = running.find(isGate)
+    const policy = policyOf(context, request, options)
+    policies.set(context, policy)
+    // A plugin that wraps every hook (tracing) hides the gate: it then stays in the list.
+    if (bound === undefined) return
+    routes.add(context, bound, policy.enabled ? 'last' : 'first')
+    // Fastify's own list goes on serving the requests already under way: they too
+    // must meet the gate after the route's other hooks.
+    if (policy.enabled && running[running.length - 1] !== bound) {
+      running.push(bound)
+      moved.set(context, currentSequence())
+    }
   }
 
   function act (decision: Decision, policy: RoutePolicy, request: FastifyRequest, reply: FastifyReply, state: ExpectationState, done: Done): void {

@@ -3,6 +3,7 @@
 // their upload rules and get the same final statuses (without a 100).
 import type { FastifyInstance } from 'fastify'
 import inject from 'light-my-request'
+import { trackExpectation } from './continue'
 import { dispatchExpectation } from './dispatch'
 
 export function injectThroughGate (fastify: FastifyInstance): void {
@@ -13,8 +14,12 @@ export function injectThroughGate (fastify: FastifyInstance): void {
         res.emit('error', err)
         return
       }
-      if (req.headers.expect === undefined) fastify.routing(req, res)
-      else dispatchExpectation(() => fastify.routing(req, res))
+      if (req.headers.expect === undefined) {
+        fastify.routing(req, res)
+        return
+      }
+      trackExpectation(req, undefined) // no socket: no 100 to send
+      dispatchExpectation(() => fastify.routing(req, res))
     })
   }
   // Once closing, Fastify's own inject() answers (with its "server closed" error).

@@ -36,3 +36,29 @@ t.test('a flood pipelined behind an expectation request is not read while it wai
   while (pings < 40000) await new Promise((resolve) => setTimeout(resolve, 10))
   t.equal(pings, 40000, 'reading resumed after the answer')
 })
+
+t.test('an upgrade pipelined behind an expectation request takes the connection over, as Node does', async (t) => {
+  const server = await listen(t, (app) => {
+    app.put('/up', async (request) => {
+      for await (const chunk of request.raw) void chunk
+      return 'uploaded'
+    })
+  })
+  const upgraded = new Promise<string>((resolve) => {
+    server.app.server.on('upgrade', (request, socket) => {
+      socket.on('error', () => {})
+      socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n')
+      resolve(request.url ?? '')
+    })
+  })
+  const socket = net.connect(server.port, '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  let received = ''
+  socket.on('data', (chunk) => { received += chunk.toString('latin1') })
+  socket.on('error', () => {}) // the upgrade handler ends the connection
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
+  socket.write(head('PUT /up HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'text/plain', 'content-length': 2 }))
+  while (!received.includes('100 Continue')) await new Promise((resolve) => setTimeout(resolve, 5))
+  socket.write('ok' + head('GET /socket HTTP/1.1', { host: 'x', upgrade: 'test', connection: 'Upgrade' }))
+  t.equal(await upgraded, '/socket')
+})

@@ -170,3 +170,33 @@ t.test('a bad config.expect on a route declared before the plugin loaded: logged
   t.equal(errors.length, 1, 'said once')
   t.match(errors[0]?.err?.message, /config\.expect of PUT \/typo: \/contentType/)
 })
+
+t.test('concurrent first requests on a route: every one meets the gate after the route\'s own hooks', async (t) => {
+  const app = Fastify()
+  // A slow root hook registered before the plugin: requests pile up behind it on the route's first use.
+  app.addHook('onRequest', async () => { await new Promise((resolve) => setTimeout(resolve, 30)) })
+  await app.register(expectPlugin, { sendContinue: 'after-checks' })
+  app.addContentTypeParser('application/octet-stream', (request, payload, done) => done(null))
+  app.put('/up', {
+    bodyLimit: 1000,
+    onRequest: (request, reply, done) => {
+      if (request.headers.authorization !== 'ok') {
+        reply.code(401).send('who')
+        return
+      }
+      done()
+    }
+  }, async () => 'ok')
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const { port } = app.server.address() as AddressInfo
+  const send = (length: number) => rawRequest({
+    port,
+    head: head('PUT /up HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'application/octet-stream', 'content-length': length })
+  })
+  const results = await Promise.all([send(10), send(5000), send(10), send(5000)])
+  for (const [i, r] of results.entries()) {
+    t.equal(r.status, 401, `request ${i}: the route's auth hook answered first`)
+    t.same(r.informational, [], `request ${i}: no 100 before auth`)
+  }
+})
