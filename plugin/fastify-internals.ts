@@ -9,7 +9,7 @@ export type OnRequestHook = (this: FastifyInstance, request: FastifyRequest, rep
 /** The per-route object Fastify keeps behind `request[kRouteContext]`. */
 export interface RouteContext {
   onRequest: OnRequestHook[] | null
-  readonly config: Record<string | symbol, unknown> & { url?: string, method?: string }
+  readonly config: Record<string | symbol, unknown> & { url: string, method: string }
   readonly contentTypeParser: ParserRegistry
   readonly handler: (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => unknown
   readonly server: FastifyInstance

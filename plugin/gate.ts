@@ -162,9 +162,9 @@ function policyOf (context: RouteContext, request: FastifyRequest, options: Reso
   if (known !== undefined) return known
   // A route declared before the plugin's onRoute hook existed (`register()` not awaited):
   // derive the same policy from its context, once.
-  const route = { method: context.config.method ?? '', url: context.config.url ?? '' }
   const declaration = {
-    ...route,
+    method: context.config.method,
+    url: context.config.url,
     bodyLimit: context._parserOptions.limit,
     schema: (context as { schema?: { body?: unknown } }).schema
   }

@@ -5,7 +5,7 @@
 // HTTP/1 connections are also adopted for the staged close (linger.ts): one
 // property per connection, nothing per request.
 import type { EventEmitter } from 'node:events'
-import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
 import type { Socket } from 'node:net'
 import { Server as TlsServer } from 'node:tls'

@@ -2,13 +2,13 @@
 // was read is half-closed after the response, keeps being read (and the bytes
 // thrown away) within bounds, then closed; so that every client reads its
 // answer instead of a reset. Observed from real sockets on both sides.
-import t, { type Test } from 'tap'
+import t from 'tap'
 import http from 'node:http'
 import https from 'node:https'
 import net from 'node:net'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { listen, MiB, type Listening } from './helpers/server'
+import { listen, MiB, openConnections, until } from './helpers/server'
 import { rawRequest, head } from '../examples/lib/raw-client'
 import { curl, runCurl } from './helpers/curl'
 import { makeCertificate, tempDir } from './helpers/interop'
@@ -17,19 +17,7 @@ const LIMIT = 64 * 1024
 const SIZE = 20 * MiB
 const REPEAT = 20
 
-const connections = (server: Listening): Promise<number> =>
-  new Promise((resolve, reject) => server.app.server.getConnections((err, n) => { err == null ? resolve(n) : reject(err) }))
 
-/** Polls until `check` holds, or fails the test after `bound` ms (a bound, not a speed requirement). */
-async function until (t: Test, what: string, check: () => boolean | Promise<boolean>, bound = 10_000): Promise<boolean> {
-  const end = Date.now() + bound
-  while (Date.now() < end) {
-    if (await check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-  t.fail(`${what}: not within ${bound} ms`)
-  return false
-}
 
 /** The routes every test here uses: a JSON route limited to 64 KiB (Fastify answers 413 from Content-Length, unread). */
 const routes = (app: import('fastify').FastifyInstance): void => {
@@ -136,7 +124,7 @@ t.test('every client reads its 413 for a 20 MiB upload without Expect: Node http
     }
     t.same(outcomes, Array(REPEAT).fill('413'), `${name}: ${REPEAT} of ${REPEAT} read their 413, none reset`)
   }
-  t.ok(await until(t, 'every connection closed', async () => await connections(server) === 0))
+  t.ok(await until(t, 'every connection closed', async () => await openConnections(server) === 0))
 })
 
 t.test('stages: Connection: close, half-close after the response, the rest read and dropped, then closed', async (t) => {
@@ -154,12 +142,12 @@ t.test('stages: Connection: close, half-close after the response, the rest read 
   const rest = MiB - 64 * 1024
   t.equal(await send(p.socket, rest), rest)
   await until(t, 'the server read the rest of the body', () => server.bytesRead() >= requestHead.length + MiB)
-  t.equal(await connections(server), 1, 'still open while the client sends')
+  t.equal(await openConnections(server), 1, 'still open while the client sends')
   t.ok(server.bytesRead() - atResponse >= rest - 64 * 1024, 'what came after the response was read')
   p.socket.end()
   await p.closed
   t.equal(p.error, undefined, 'no reset')
-  t.ok(await until(t, 'closed once the client is done', async () => await connections(server) === 0))
+  t.ok(await until(t, 'closed once the client is done', async () => await openConnections(server) === 0))
   t.notOk(server.logs.some((l) => l.level >= 50), 'nothing logged as an error')
 })
 
@@ -172,7 +160,7 @@ t.test('bytes bound: past lingerBytes the connection is closed', async (t) => {
   const atResponse = server.bytesRead()
   const written = await send(p.socket, 50 * MiB)
   t.ok(written < 50 * MiB || p.error !== undefined, 'the client could not send it all')
-  await until(t, 'closed', async () => await connections(server) === 0)
+  await until(t, 'closed', async () => await openConnections(server) === 0)
   t.ok(server.bytesRead() - atResponse <= lingerBytes + 2 * 64 * 1024, `read at most about lingerBytes after the response (${server.bytesRead() - atResponse})`)
   p.socket.destroy()
 })
@@ -182,7 +170,7 @@ t.test('time bound: a client that neither sends nor closes is closed after linge
   const p = await probe(server.port)
   p.socket.write(uploadHead(MiB))
   await until(t, 'the response', () => p.ended)
-  t.ok(await until(t, 'closed by the server', async () => await connections(server) === 0, 5000))
+  t.ok(await until(t, 'closed by the server', async () => await openConnections(server) === 0, 5000))
   p.socket.destroy()
 })
 
@@ -194,14 +182,14 @@ t.test('only bodies left unread linger; lingerTimeout 0 turns it off', async (t)
   p.socket.write(head('PUT /read HTTP/1.1', { host: 'x', 'content-type': 'application/json', 'content-length': body.length, connection: 'close' }) + body)
   await until(t, 'the response', () => p.ended)
   t.match(p.received(), /^HTTP\/1\.1 200 /)
-  t.ok(await until(t, 'closed at once, not after 60 s', async () => await connections(server) === 0, 5000))
+  t.ok(await until(t, 'closed at once, not after 60 s', async () => await openConnections(server) === 0, 5000))
   p.socket.destroy()
 
   const off = await listen(t, routes, { plugin: { lingerTimeout: 0 } })
   const q = await probe(off.port)
   q.socket.write(uploadHead(MiB))
   await until(t, 'the response', () => q.ended)
-  t.ok(await until(t, 'closed at once', async () => await connections(off) === 0, 5000))
+  t.ok(await until(t, 'closed at once', async () => await openConnections(off) === 0, 5000))
   q.socket.destroy()
 })
 
@@ -213,7 +201,7 @@ t.test('maxLingeringSockets: past the bound, a connection closes at once', async
   const second = await probe(server.port)
   second.socket.write(uploadHead(MiB))
   await until(t, 'second response', () => second.ended)
-  t.ok(await until(t, 'the second is closed at once', async () => await connections(server) === 1, 5000))
+  t.ok(await until(t, 'the second is closed at once', async () => await openConnections(server) === 1, 5000))
   // The lingering one still takes what the client sends; the other one resets it.
   const before = server.bytesRead()
   t.equal(await send(first.socket, 256 * 1024), 256 * 1024)
@@ -223,7 +211,7 @@ t.test('maxLingeringSockets: past the bound, a connection closes at once', async
   first.socket.end()
   await first.closed
   t.equal(first.error, undefined)
-  t.ok(await until(t, 'all closed', async () => await connections(server) === 0))
+  t.ok(await until(t, 'all closed', async () => await openConnections(server) === 0))
 })
 
 t.test('close(): lingering sockets get a short grace, not lingerTimeout; forceCloseConnections closes them at once', async (t) => {
@@ -235,7 +223,7 @@ t.test('close(): lingering sockets get a short grace, not lingerTimeout; forceCl
     const closing = server.app.close()
     const outcome = await Promise.race([closing.then(() => 'closed'), new Promise((resolve) => setTimeout(resolve, 10_000, 'still waiting'))])
     t.equal(outcome, 'closed', `forceCloseConnections ${forceCloseConnections}: close() did not wait for the lingering socket`)
-    t.equal(await connections(server), 0)
+    t.equal(await openConnections(server), 0)
     p.socket.destroy()
   }
   // A connection that starts lingering while the server closes gets the grace too.
@@ -277,5 +265,5 @@ for (const [label, serverOptions] of [
     }))
   }
   t.same(outcomes, Array(5).fill('413'), 'every https client read its 413, none reset')
-  t.ok(await until(t, 'all closed', async () => await connections(server) === 0))
+  t.ok(await until(t, 'all closed', async () => await openConnections(server) === 0))
 })

@@ -10,21 +10,10 @@
 import t, { type Test } from 'tap'
 import net from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { listen, type Listening } from './helpers/server'
+import { listen, type Listening, openConnections, until } from './helpers/server'
 import { head, rawRequest } from '../examples/lib/raw-client'
 
-const connections = (server: Listening): Promise<number> =>
-  new Promise((resolve, reject) => server.app.server.getConnections((err, n) => { err == null ? resolve(n) : reject(err) }))
 
-async function until (t: Test, what: string, check: () => boolean | Promise<boolean>, bound = 10_000): Promise<boolean> {
-  const end = Date.now() + bound
-  while (Date.now() < end) {
-    if (await check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-  t.fail(`${what}: not within ${bound} ms`)
-  return false
-}
 
 const routes = (app: FastifyInstance): void => {
   app.post('/upload', async (request) => ({ got: (request.body as string).length }))
@@ -53,7 +42,7 @@ t.test('a client that gets its 100 and never sends the body is ended by connecti
   const c = await afterContinue(t, server.port)
   t.ok(await until(t, 'the server closed the socket', c.closed, 5000))
   t.equal(c.received(), 'HTTP/1.1 100 Continue\r\n\r\n', 'the 100, then nothing: the socket was idle')
-  t.ok(await until(t, 'nothing left open', async () => await connections(server) === 0))
+  t.ok(await until(t, 'nothing left open', async () => await openConnections(server) === 0))
   t.same(errorsLogged(server), [])
   t.equal((await rawRequest({ port: server.port, head: head('GET /health HTTP/1.1', { host: 'x' }) })).status, 200, 'the server answers others')
 })
@@ -75,7 +64,7 @@ t.test('a body sent a byte at a time is ended by requestTimeout (it keeps connec
   clearInterval(trickle)
   t.ok(sent < 1000, `the body never finished (${sent} of 1000 bytes)`)
   t.match(c.received(), /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 408 Request Timeout\r\n/, 'then a 408 from the request timeout')
-  t.ok(await until(t, 'nothing left open', async () => await connections(server) === 0))
+  t.ok(await until(t, 'nothing left open', async () => await openConnections(server) === 0))
   t.same(errorsLogged(server), [])
 })
 
@@ -87,6 +76,6 @@ t.test('requestTimeout alone also ends a client that stops after the 100, or hal
     t.ok(await until(t, 'the server closed the socket', c.closed, 10_000))
     t.match(c.received(), /HTTP\/1\.1 408 Request Timeout\r\n/, `${sendFirst} bytes, then nothing: 408`)
   }
-  t.ok(await until(t, 'nothing left open', async () => await connections(server) === 0))
+  t.ok(await until(t, 'nothing left open', async () => await openConnections(server) === 0))
   t.same(errorsLogged(server), [])
 })

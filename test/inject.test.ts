@@ -72,7 +72,7 @@ t.test('inject before ready, and a boot error reaches the caller', async (t) => 
   await app.close()
 
   const broken = Fastify()
-  broken.register(expectPlugin)
+  await broken.register(expectPlugin) // loaded: its inject() answers, and meets the boot error
   broken.register(async () => { throw new Error('boot failed') })
   await t.rejects(broken.inject({ method: 'POST', url: '/x', headers: expect100, payload: '{}' }), /boot failed/)
 })

@@ -63,3 +63,18 @@ export function countBytesRead (server: EventEmitter): ByteCount {
 }
 
 export const MiB = 1024 * 1024
+
+/** Connections the app's server has open now. */
+export const openConnections = (server: Listening): Promise<number> =>
+  new Promise((resolve, reject) => server.app.server.getConnections((err, n) => { err == null ? resolve(n) : reject(err) }))
+
+/** Polls until `check` holds, or fails the test after `bound` ms (a bound, not a speed requirement). */
+export async function until (t: Test, what: string, check: () => boolean | Promise<boolean>, bound = 10_000): Promise<boolean> {
+  const end = Date.now() + bound
+  while (Date.now() < end) {
+    if (await check()) return true
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  t.fail(`${what}: not within ${bound} ms`)
+  return false
+}
