@@ -37,9 +37,9 @@ export function injectThroughGate (fastify: FastifyInstance): void {
   } as FastifyInstance['inject']
 }
 
+/** inject() takes a URL string or an options object whose headers may name Expect in any case. */
 function carriesExpect (options: unknown): boolean {
-  if (typeof options !== 'object' || options === null) return false
-  const headers = (options as { headers?: unknown }).headers
+  const headers: unknown = typeof options === 'object' ? Object(options).headers : undefined
   return typeof headers === 'object' && headers !== null &&
     Object.keys(headers).some((name) => name.toLowerCase() === 'expect')
 }

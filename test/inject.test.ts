@@ -85,3 +85,11 @@ t.test('after close, inject() fails as Fastify\'s does', async (t) => {
   await app.close()
   await t.rejects(async () => { await app.inject({ method: 'POST', url: '/x', headers: expect100, payload: '{}' }) }, { code: 'FST_ERR_REOPENED_CLOSE_SERVER' })
 })
+
+t.test('every form of inject() options', async (t) => {
+  const app = await build(t)
+  t.equal((await app.inject('/nowhere')).statusCode, 404, 'a URL string')
+  t.equal((await app.inject({ url: '/nowhere' })).statusCode, 404, 'no headers')
+  t.equal((await app.inject({ url: '/nowhere', headers: { 'x-a': '1' } })).statusCode, 404, 'headers without Expect')
+  t.equal((await app.inject({ method: 'PUT', url: '/files', headers: { EXPECT: 'nope' } })).statusCode, 417, 'Expect in capitals')
+})
