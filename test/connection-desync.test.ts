@@ -4,9 +4,8 @@
 // or not at all, never with each other's responses. Raw sockets, every byte
 // of the answer parsed.
 import t, { type Test } from 'tap'
-import net from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { listen, type Listening } from './helpers/server'
+import { listen, openConnection, type Listening } from './helpers/server'
 import { head } from '../examples/lib/raw-client'
 
 interface Response { status: number, headers: Record<string, string>, body: string }
@@ -35,13 +34,7 @@ function parseResponses (raw: string): { responses: Response[], rest: string } {
 
 /** A connection: write, wait for a number of responses or for the server to close. */
 async function connection (port: number) {
-  const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true })
-  let received = ''
-  let closed = false
-  socket.on('data', (chunk: Buffer) => { received += chunk.toString('latin1') })
-  socket.on('error', () => {})
-  socket.on('close', () => { closed = true })
-  await new Promise((resolve) => socket.once('connect', resolve))
+  const { socket, received, closed } = await openConnection(port, { allowHalfOpen: true })
   const waitFor = async (check: () => boolean, bound = 5000): Promise<void> => {
     const end = Date.now() + bound
     while (!check() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 5))
@@ -49,15 +42,15 @@ async function connection (port: number) {
   return {
     socket,
     write: (data: string | Buffer) => new Promise<void>((resolve) => { socket.write(data, () => resolve()) }),
-    responses: () => parseResponses(received).responses,
+    responses: () => parseResponses(received()).responses,
     until: waitFor,
     /** Waits until `count` final responses came back (or a bound passed). */
-    finals: async (count: number) => { await waitFor(() => parseResponses(received).responses.filter((r) => r.status >= 200).length >= count) },
+    finals: async (count: number) => { await waitFor(() => parseResponses(received()).responses.filter((r) => r.status >= 200).length >= count) },
     /** Waits until the server has closed the connection and the socket is gone. */
     closed: async () => {
       socket.end()
-      await waitFor(() => closed, 10_000)
-      return closed
+      await waitFor(closed, 10_000)
+      return closed()
     }
   }
 }

@@ -8,9 +8,8 @@
 // test checks what the client saw, that the server closed the socket, and that
 // nothing is left open (server.getConnections() back to 0).
 import t, { type Test } from 'tap'
-import net from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { listen, type Listening, openConnections, until } from './helpers/server'
+import { listen, openConnection, openConnections, until, type Listening, type RawConnection } from './helpers/server'
 import { head, rawRequest } from '../examples/lib/raw-client'
 
 
@@ -22,17 +21,11 @@ const routes = (app: FastifyInstance): void => {
 }
 
 /** Sends the head of a 1000-byte upload that expects 100; resolves once the 100 came. */
-async function afterContinue (t: Test, port: number) {
-  const socket = net.connect({ port, host: '127.0.0.1' })
-  let received = ''
-  let closed = false
-  socket.on('data', (chunk: Buffer) => { received += chunk.toString('latin1') })
-  socket.on('error', () => {})
-  socket.on('close', () => { closed = true })
-  await new Promise((resolve) => socket.once('connect', resolve))
-  socket.write(head('POST /upload HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'text/plain', 'content-length': 1000 }))
-  await until(t, 'the 100', () => received.startsWith('HTTP/1.1 100 Continue\r\n\r\n'))
-  return { socket, received: () => received, closed: () => closed }
+async function afterContinue (t: Test, port: number): Promise<RawConnection> {
+  const connection = await openConnection(port)
+  connection.socket.write(head('POST /upload HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'text/plain', 'content-length': 1000 }))
+  await until(t, 'the 100', () => connection.received().startsWith('HTTP/1.1 100 Continue\r\n\r\n'))
+  return connection
 }
 
 const errorsLogged = (server: Listening): unknown[] => server.logs.filter((l) => l.level >= 50)

@@ -3,7 +3,7 @@
 // server actually read from its sockets.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { EventEmitter } from 'node:events'
-import type { AddressInfo, Socket } from 'node:net'
+import net, { type AddressInfo, type Socket } from 'node:net'
 import type { Test } from 'tap'
 import fastifyExpect from '../../plugin/index'
 
@@ -77,4 +77,24 @@ export async function until (t: Test, what: string, check: () => boolean | Promi
   }
   t.fail(`${what}: not within ${bound} ms`)
   return false
+}
+
+export interface RawConnection {
+  socket: Socket
+  /** Everything the server sent so far (latin1). */
+  received (): string
+  /** The connection has closed. */
+  closed (): boolean
+}
+
+/** An open TCP connection to the server that records what comes back; errors are expected and ignored. */
+export async function openConnection (port: number, options: { allowHalfOpen?: boolean } = {}): Promise<RawConnection> {
+  const socket = net.connect({ port, host: '127.0.0.1', ...options })
+  let received = ''
+  let closed = false
+  socket.on('data', (chunk: Buffer) => { received += chunk.toString('latin1') })
+  socket.on('error', () => {})
+  socket.on('close', () => { closed = true })
+  await new Promise((resolve) => socket.once('connect', resolve))
+  return { socket, received: () => received, closed: () => closed }
 }
