@@ -9,9 +9,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
-import { countBytesRead, MiB } from './helpers/server'
+import { countBytesRead, listenOnLoopback, MiB } from './helpers/server'
 import { multipartBody, uploadHead } from './helpers/ecosystem'
 import { rawRequest, type RawExchange } from '../examples/lib/raw-client'
 import { buildMultipartApp } from '../examples/multipart-to-disk'
@@ -21,9 +20,7 @@ import { S3 } from '../examples/s3-put'
 /** Listens on a free port, closes when the test ends. */
 async function serve (t: Test, app: FastifyInstance): Promise<{ port: number, bytesRead: () => number }> {
   const { bytesRead } = countBytesRead(app.server)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  return { port: (app.server.address() as AddressInfo).port, bytesRead }
+  return { port: await listenOnLoopback(t, app), bytesRead }
 }
 
 /** Asserts a refusal before the body: the status, no 100, nothing sent, only the head read. */

@@ -4,7 +4,7 @@ import t from 'tap'
 import dns from 'node:dns'
 import Fastify from 'fastify'
 import type { AddressInfo } from 'node:net'
-import { expectPlugin, listen } from './helpers/server'
+import { expectPlugin, listen, listenOnLoopback } from './helpers/server'
 import { rawRequest, head } from '../examples/lib/raw-client'
 import fastifyExpect from '../plugin/index'
 
@@ -63,9 +63,7 @@ t.test('register order does not matter: routes declared before the plugin are co
     child.post('/child-early', { bodyLimit: 10, config: { expect: { contentTypes: ['text/plain'] } } }, async (request) => ({ info: request.expectation }))
   })
   app.register(expectPlugin)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const { port } = app.server.address() as AddressInfo
+  const port = await listenOnLoopback(t, app)
   const upload = (path: string, length: number) => rawRequest({
     port,
     head: head(`POST ${path} HTTP/1.1`, { host: 'x', expect: '100-continue', 'content-type': 'application/json', 'content-length': length }),
@@ -87,9 +85,7 @@ t.test('routes outside the plugin\'s encapsulation context: 100 on the first rea
     scoped.post('/inside', { bodyLimit: 10 }, async () => 'inside')
   })
   app.post('/outside', { bodyLimit: 10 }, async () => 'outside')
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const { port } = app.server.address() as AddressInfo
+  const port = await listenOnLoopback(t, app)
   const upload = (method: string, path: string, length: number, expect = '100-continue') => rawRequest({
     port,
     head: head(`${method} ${path} HTTP/1.1`, { host: 'x', expect, 'content-type': 'application/json', 'content-length': length }),
@@ -154,9 +150,7 @@ t.test('a bad config.expect on a route declared before the plugin loaded: logged
   app.register(expectPlugin) // not awaited: the route below is declared before the plugin's onRoute hook exists
   app.put('/typo', { config: { expect: { contentType: ['image/png'] } } as never }, async () => 'stored')
   app.get('/health', async () => 'ok')
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const { port } = app.server.address() as AddressInfo
+  const port = await listenOnLoopback(t, app)
   const health = await rawRequest({ port, head: head('GET /health HTTP/1.1', { host: 'x' }) })
   t.equal(health.status, 200, 'other routes are not affected')
   for (let i = 0; i < 2; i++) {
@@ -187,9 +181,7 @@ t.test('concurrent first requests on a route: every one meets the gate after the
       done()
     }
   }, async () => 'ok')
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const { port } = app.server.address() as AddressInfo
+  const port = await listenOnLoopback(t, app)
   const send = (length: number) => rawRequest({
     port,
     head: head('PUT /up HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'application/octet-stream', 'content-length': length })

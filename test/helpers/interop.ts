@@ -7,13 +7,13 @@ import { once } from 'node:events'
 import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import type { Http2ServerRequest } from 'node:http2'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import { buildUploadApp, MiB, TOKEN } from '../../examples/upload-app'
-import { countBytesRead } from './server'
+import { countBytesRead, listenOnLoopback } from './server'
 
 export { MiB, S3, TOKEN } from '../../examples/upload-app'
 
@@ -82,9 +82,7 @@ export async function startUploadApp (t: Test, options: UploadServerOptions = {}
       headBytes: request.httpVersionMajor === 1 ? headBytes(request as IncomingMessage) : 0
     })
   })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const { port } = app.server.address() as AddressInfo
+  const port = await listenOnLoopback(t, app)
   return {
     app,
     port,

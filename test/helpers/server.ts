@@ -33,9 +33,7 @@ export async function listen (
   if (options.plugin !== false) await app.register(expectPlugin, options.plugin ?? {})
   await setup(app)
   const { bytesRead } = countBytesRead(app.server)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const { port } = app.server.address() as AddressInfo
+  const port = await listenOnLoopback(t, app)
   return {
     app,
     port,
@@ -97,4 +95,11 @@ export async function openConnection (port: number, options: { allowHalfOpen?: b
   socket.on('close', () => { closed = true })
   await new Promise((resolve) => socket.once('connect', resolve))
   return { socket, received: () => received, closed: () => closed }
+}
+
+/** Listens on a free loopback port, closes the app when the test ends, and returns the port. */
+export async function listenOnLoopback (t: Test, app: FastifyInstance): Promise<number> {
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  return (app.server.address() as AddressInfo).port
 }
