@@ -1,6 +1,6 @@
 // fastify-expect: Fastify decides what an `Expect: 100-continue` request gets
 // (100, a final error, or 417) from its request line and headers, before any
-// body byte is sent. Registration wires four things:
+// body byte is sent. Registration wires:
 // - onRoute: each route's policy, derived and validated once (route-policy.ts);
 // - the server's checkContinue/checkExpectation events (server-events.ts);
 // - the gate, an onRequest hook that only expectation requests reach (gate.ts, dispatch.ts);

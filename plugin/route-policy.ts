@@ -9,9 +9,6 @@ export interface ParserRegistry {
   getParser (contentType: string): ContentTypeParser | undefined
 }
 export interface ContentTypeParser {
-  /** `parseAs: 'string'` / `'buffer'`: Fastify buffers the body and enforces the limit itself. */
-  readonly asString: boolean
-  readonly asBuffer: boolean
   /** The parser's own limit (`addContentTypeParser(type, { bodyLimit })`), else the server's. */
   readonly bodyLimit: number | undefined
 }

@@ -17,7 +17,7 @@ import {
 const OPTIONS: ResolvedOptions = { sendContinue: 'on-read', rejectionLogLevel: 'info', ...LINGER_DEFAULTS }
 const SERVER_LIMIT = 1000
 
-const parser = (bodyLimit?: number): ContentTypeParser => ({ asString: false, asBuffer: true, bodyLimit })
+const parser = (bodyLimit?: number): ContentTypeParser => ({ bodyLimit })
 
 /**
  * A stand-in for Fastify's parser registry: parsers keyed by lower-cased
@@ -37,8 +37,8 @@ function registry (parsers: Record<string, ContentTypeParser>): ParserRegistry &
 }
 
 const DEFAULT_PARSERS = (): Record<string, ContentTypeParser> => ({
-  'application/json': { asString: true, asBuffer: false, bodyLimit: undefined },
-  'text/plain': { asString: true, asBuffer: false, bodyLimit: undefined },
+  'application/json': { bodyLimit: undefined },
+  'text/plain': { bodyLimit: undefined },
   'image/png': parser(),
   'image/jpeg': parser(),
   'application/octet-stream': parser()
@@ -351,7 +351,7 @@ t.test('body size: route limit, else parser limit, else server limit; only Conte
   const parsers = {
     'image/png': parser(),
     'image/jpeg': parser(50),
-    'application/json': { asString: true, asBuffer: false, bodyLimit: 50 },
+    'application/json': { bodyLimit: 50 },
     '': parser(20)
   }
   // [name, route bodyLimit, content-type, content-length, expected]
