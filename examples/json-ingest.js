@@ -29,57 +29,60 @@ function buildIngestApp (options = {}) {
   /** @type {Map<string, number>} events stored, per tenant */
   const stored = new Map()
   const app = Fastify({ logger })
+  // First, and the routes in a plugin registered after it: fastify-expect reads
+  // each route's rules as it is declared (or: await app.register(fastifyExpect)).
   app.register(fastifyExpect)
+  app.register(async function events (app) {
+    /** @param {import('fastify').FastifyRequest} request @returns {string | undefined} */
+    const tenantOf = (request) => {
+      const key = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1]
+      return key === undefined ? undefined : tenants.get(key)
+    }
+    app.addHook('onRequest', async function apiKey (request, reply) {
+      if (tenantOf(request) === undefined) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'Unauthorized' })
+    })
 
-  /** @param {import('fastify').FastifyRequest} request @returns {string | undefined} */
-  const tenantOf = (request) => {
-    const key = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1]
-    return key === undefined ? undefined : tenants.get(key)
-  }
-  app.addHook('onRequest', async function apiKey (request, reply) {
-    if (tenantOf(request) === undefined) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'Unauthorized' })
-  })
-
-  app.post('/v1/events', {
-    bodyLimit: maxBatchBytes,
-    schema: {
-      headers: {
-        type: 'object',
-        required: ['x-batch-id'],
-        properties: { 'x-batch-id': { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } }
+    app.post('/v1/events', {
+      bodyLimit: maxBatchBytes,
+      schema: {
+        headers: {
+          type: 'object',
+          required: ['x-batch-id'],
+          properties: { 'x-batch-id': { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } }
+        },
+        body: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'array',
+                maxItems: 10000,
+                items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } }
+              }
+            }
+          }
+        }
       },
-      body: {
-        content: {
-          'application/json': {
-            schema: {
-              type: 'array',
-              maxItems: 10000,
-              items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } }
+      config: {
+        expect: {
+          // Runs before the body is sent: refuse what the quota cannot take.
+          // (A chunked upload declares no length: bodyLimit still applies while it streams.)
+          check (request) {
+            const declared = Number(request.headers['content-length'] ?? 0)
+            const left = quotaBytes - (used.get(tenantOf(request) ?? '') ?? 0)
+            if (declared > left) {
+              throw Object.assign(new Error(`quota exceeded: ${left} bytes left`), { statusCode: 429 })
             }
           }
         }
       }
-    },
-    config: {
-      expect: {
-        // Runs before the body is sent: refuse what the quota cannot take.
-        // (A chunked upload declares no length: bodyLimit still applies while it streams.)
-        check (request) {
-          const declared = Number(request.headers['content-length'] ?? 0)
-          const left = quotaBytes - (used.get(tenantOf(request) ?? '') ?? 0)
-          if (declared > left) {
-            throw Object.assign(new Error(`quota exceeded: ${left} bytes left`), { statusCode: 429 })
-          }
-        }
-      }
-    }
-  }, async function ingest (request, reply) {
-    const tenant = /** @type {string} */ (tenantOf(request))
-    const events = /** @type {Array<{ type: string }>} */ (request.body)
-    const bytes = Number(request.headers['content-length'] ?? Buffer.byteLength(JSON.stringify(events)))
-    used.set(tenant, (used.get(tenant) ?? 0) + bytes)
-    stored.set(tenant, (stored.get(tenant) ?? 0) + events.length)
-    return reply.code(202).send({ tenant, batch: request.headers['x-batch-id'], accepted: events.length, total: stored.get(tenant) })
+    }, async function ingest (request, reply) {
+      const tenant = /** @type {string} */ (tenantOf(request))
+      const events = /** @type {Array<{ type: string }>} */ (request.body)
+      const bytes = Number(request.headers['content-length'] ?? Buffer.byteLength(JSON.stringify(events)))
+      used.set(tenant, (used.get(tenant) ?? 0) + bytes)
+      stored.set(tenant, (stored.get(tenant) ?? 0) + events.length)
+      return reply.code(202).send({ tenant, batch: request.headers['x-batch-id'], accepted: events.length, total: stored.get(tenant) })
+    })
   })
   return app
 }

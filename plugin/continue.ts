@@ -1,104 +1,99 @@
-// Sending the 100 Continue, the way Go's net/http does: a reader that writes the
-// 100 the first time anything reads the body. In Node every body reader (a
+// Sending the 100 Continue the way Go's net/http does: the request stream writes
+// it the first time anything reads the body. Every body reader in Node (a
 // content-type parser, a preParsing stream, busboy, a handler on request.raw)
-// ends up in the stream's _read(), so that is the one place to wait at.
+// ends up in the stream's _read(), so that is the one place to wait at: every
+// onRequest hook (auth, rate limits) and Fastify's own early checks (415 with no
+// parser, 413 by Content-Length) have run by then, and a refusal from any of
+// them goes out with no 100 and no body sent.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
-import { bodyFraming, headOf } from './decide'
-import { parseExpect } from './expect-field'
 
 export type RawRequest = IncomingMessage | Http2ServerRequest
 export type RawResponse = ServerResponse | Http2ServerResponse
 
 /** Where a request's expectation stands. */
 export type Verdict =
-  /** Arrived with an expectation; the plugin's checks have not run yet. */
+  /** Waiting: nothing has read the body or answered yet. */
   | 'pending'
-  /** Checks passed: 100 goes out on the first read of the body. */
-  | 'approved'
-  /** Answered (or to be answered) with a final status: no 100, ever. */
-  | 'rejected'
-  /** Nothing for the plugin to do (HTTP/1.0, no body framed, no expectation). */
+  /** The body was asked for: a 100 went out, or the client had started sending without waiting. */
+  | 'continued'
+  /** A final status of 400 or more went out before the body was asked for. */
+  | 'refused'
+  /** 417: an expectation other than 100-continue. */
+  | 'expectation-failed'
+  /** Nothing to decide: no body framed, or an answer below 400 that never needed the body. */
   | 'ignored'
 
 export interface ExpectationState {
   verdict: Verdict
+  /** Why, once settled: `body-limit`, `media-type`, `headers`, `check`, `not-found`, `app`, ... */
+  reason: string | undefined
   continueSent: boolean
-  /** Order of arrival, to tell requests already under way when a route's hooks were reordered. */
-  readonly sequence: number
-  /** The gate was met once where addHook put it, and deferred to the end of the list. */
-  metEarly: boolean
-  /** The field is a plain 100-continue (so a 100 may ever be sent). */
-  readonly expectsContinue: boolean
+  readonly declaredLength: number | undefined
   readonly response: RawResponse | undefined
 }
 
-export const kExpectation = Symbol('fastify-expect.state')
+/** Called once per expectation request, when its verdict settles. */
+export type Settled = (request: RawRequest, state: ExpectationState) => void
 
-declare module 'node:http' {
-  interface IncomingMessage { [kExpectation]?: ExpectationState }
-}
-declare module 'node:http2' {
-  interface Http2ServerRequest { [kExpectation]?: ExpectationState }
-}
+const kExpectation = Symbol('fastify-expect.state')
+type Tagged = RawRequest & { [kExpectation]?: ExpectationState }
 
 export function stateOf (request: RawRequest): ExpectationState | undefined {
-  return request[kExpectation]
+  return (request as Tagged)[kExpectation]
 }
 
-/** Records the expectation and, with a response to write to, waits for the first read. */
-let lastSequence = 0
-
-/** The sequence number of the latest expectation request tracked. */
-export function currentSequence (): number {
-  return lastSequence
-}
-
-export function trackExpectation (request: RawRequest, response: RawResponse | undefined): ExpectationState {
-  const expectsContinue = parseExpect(request.headers.expect).kind === 'continue'
-  const state: ExpectationState = { verdict: 'pending', continueSent: false, sequence: ++lastSequence, metEarly: false, expectsContinue, response }
-  request[kExpectation] = state
-  if (response !== undefined) {
-    keepOpenWithoutBody(request, response)
-    sendOnFirstRead(request, state)
-  }
+export function track (request: RawRequest, response: RawResponse | undefined, declaredLength: number | undefined, verdict: Verdict, reason?: string): ExpectationState {
+  const state: ExpectationState = { verdict, reason, continueSent: false, declaredLength, response }
+  ;(request as Tagged)[kExpectation] = state
   return state
 }
 
-/**
- * Node keeps no connection alive after a final response to a request that
- * expected 100 without getting it, body or not. With no body framed there is
- * nothing the client could still send, so the connection stays usable, whoever answers.
- */
-function keepOpenWithoutBody (request: RawRequest, response: RawResponse): void {
-  const framing = bodyFraming(headOf(request))
-  const node = response as { _expect_continue?: boolean }
-  if (typeof framing !== 'string' && !framing.hasBody && node._expect_continue === true) node._expect_continue = false
+export function settle (request: RawRequest, state: ExpectationState, verdict: Verdict, reason: string | undefined, settled: Settled): void {
+  if (state.verdict !== 'pending') return
+  state.verdict = verdict
+  state.reason ??= reason
+  settled(request, state)
 }
 
-function sendOnFirstRead (request: RawRequest, state: ExpectationState): void {
-  // An own _read shadows the prototype's for this one request. After the first
-  // read it points back to the prototype's: deleting it would put the request
-  // object in V8's slow dictionary mode for the rest of its life.
+/** Waits for the first read of the body, and settles the verdict if the answer comes first. */
+export function continueOnFirstRead (request: RawRequest, state: ExpectationState, settled: Settled): void {
+  // An own _read shadows the prototype's for this one request; afterwards it
+  // points back to the prototype's (deleting it would turn the object into a
+  // slow dictionary-mode object for the rest of its life).
   const stream = request as unknown as { _read (size: number): void }
   const read = stream._read
   stream._read = function readAfterContinue (this: typeof stream, size: number) {
     this._read = read
-    // 'pending' here means no gate ran (a route the plugin never saw): behave as Go does.
-    if (state.verdict === 'approved' || (state.verdict === 'pending' && state.expectsContinue)) sendContinue(request, state)
+    sendContinue(request, state, settled)
     return read.call(this, size)
   }
+  const response = state.response as RawResponse
+  response.once('finish', () => {
+    const status = response.statusCode
+    settle(request, state, status >= 400 ? 'refused' : 'ignored', status >= 400 ? reasonOf(status) : 'answered-without-body', settled)
+  })
 }
 
 /**
- * Writes the 100 unless it would be wrong: at most once, never once the final
- * response has begun, and not when the client has started sending without it
- * (RFC 9110 §10.1.1 lets the server omit the 100 then).
+ * Asks for the body: writes the 100 unless it would be wrong (a final answer
+ * has begun) or useless (the client has started sending without waiting,
+ * which RFC 9110 §10.1.1 lets the server take as the answer).
  */
-export function sendContinue (request: RawRequest, state: ExpectationState): void {
+export function sendContinue (request: RawRequest, state: ExpectationState, settled: Settled): void {
   const response = state.response
-  if (response === undefined || state.continueSent || response.headersSent || response.writableEnded) return
-  if (request.readableLength > 0 || request.complete) return
-  state.continueSent = true
-  response.writeContinue()
+  if (state.verdict !== 'pending' || response === undefined || response.headersSent || response.writableEnded) return
+  if (request.readableLength === 0 && !request.complete) {
+    state.continueSent = true
+    response.writeContinue()
+  }
+  settle(request, state, 'continued', undefined, settled)
+}
+
+/** The usual reason behind a final status given before the body, when the plugin did not give it. */
+function reasonOf (status: number): string {
+  if (status === 413) return 'body-limit'
+  if (status === 415) return 'media-type'
+  if (status === 404) return 'not-found'
+  return 'app'
 }

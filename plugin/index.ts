@@ -1,75 +1,83 @@
 // fastify-expect: Fastify decides what an `Expect: 100-continue` request gets
 // (100, a final error, or 417) from its request line and headers, before any
 // body byte is sent. Registration wires:
-// - onRoute: each route's policy, derived and validated once (route-policy.ts);
-// - the server's checkContinue/checkExpectation events (server-events.ts);
-// - the gate, an onRequest hook that only expectation requests reach (gate.ts, dispatch.ts);
-// - inject(), so that injected expectation requests meet the same gate (inject.ts);
+// - the server's checkContinue/checkExpectation events, the only way in for
+//   expectation requests (server-events.ts): 417 and framing errors at once,
+//   otherwise the 100 on the first read of the body (continue.ts);
+// - onRoute: one preParsing hook on the routes that declare rules (route-rules.ts),
+//   and one on the not-found handler (not-found.ts);
 // - the staged close of connections answered before their body (linger.ts,
 //   stream-reset.ts), which a closing server does not wait for.
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+// Requests without Expect, on routes without rules, meet nothing of the plugin's.
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { EventEmitter } from 'node:events'
-import { stateOf, type Verdict } from './continue'
+import { stateOf, type RawRequest, type Verdict } from './continue'
 import { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING } from './errors'
-import { bodylessMethodsOf, contentTypeParsersOf, serverBindingsOf } from './fastify-internals'
-import { createGate, kPolicy } from './gate'
-import { injectThroughGate } from './inject'
+import { resolveInternals } from './fastify-internals'
 import { createLinger } from './linger'
-import { resolvePluginOptions, type PluginOptions } from './options'
-import { derivePolicy } from './route-policy'
+import { resolvePluginOptions, type PluginOptions, type RouteExpectConfig } from './options'
+import { refuseUnknownRoutes } from './not-found'
+import { CHANNEL, createReport, type DecisionMessage } from './report'
+import { installRules } from './route-rules'
 import { isWired, wireServer } from './server-events'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** fastify-expect rules for this route, or `false` for none. */
+    expect?: RouteExpectConfig
+  }
+}
 
 export interface ExpectationInfo {
   /** The request carried an Expect field. */
   readonly present: boolean
-  /** Where the plugin's decision stands; undefined when it never looked at the request. */
-  readonly verdict: Verdict | undefined
+  /** `'none'` without an Expect field; otherwise where the decision stands. */
+  readonly verdict: Verdict | 'none'
+  /** Why the verdict is what it is (`http/1.0`, `no-body`, `body-limit`, `media-type`, `headers`, `check`, `not-found`, `app`, ...). */
+  readonly reason: string | undefined
   /** A `100 Continue` was written for this request. */
   readonly continueSent: boolean
 }
 
+/** What fastify-expect saw and did for a request (Fastify's or Node's request object). */
+export function expectationOf (request: FastifyRequest | RawRequest): ExpectationInfo {
+  const raw = 'raw' in request ? request.raw : request
+  const present = raw.headers.expect !== undefined
+  const state = stateOf(raw)
+  if (state !== undefined) return { present, verdict: state.verdict, reason: state.reason, continueSent: state.continueSent }
+  // Not seen: no Expect, HTTP/1.0 (its expectations are ignored), or no server event (inject()).
+  const reason = !present ? undefined : raw.httpVersionMajor === 1 && raw.httpVersionMinor === 0 ? 'http/1.0' : 'not-seen'
+  return { present, verdict: present ? 'ignored' : 'none', reason, continueSent: false }
+}
+
 const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) => {
   const options = resolvePluginOptions(rawOptions as Record<string, unknown>)
+  if ('server' in Object.getPrototypeOf(fastify)) {
+    throw new Error('fastify-expect must be registered on the root instance (app.register(fastifyExpect)), not inside an encapsulated plugin: its answers cover every route of the server, and a route\'s rules are only seen from the root')
+  }
   if (isWired(fastify.server as EventEmitter)) {
-    // Two registrations would dispatch every expectation request twice.
     throw new Error('fastify-expect is already registered for this server: register it once, at the root')
   }
+  const internals = resolveInternals(fastify, (message) => { fastify.log.warn(message) })
+  const settled = createReport(fastify.log, options.rejectionLogLevel)
 
-  fastify.decorateRequest('expectation', {
-    getter (this: { raw: Parameters<typeof stateOf>[0] }): ExpectationInfo {
-      const state = stateOf(this.raw)
-      return {
-        present: this.raw.headers.expect !== undefined,
-        verdict: state?.verdict,
-        continueSent: state?.continueSent ?? false
-      }
-    }
-  })
-
-  fastify.addHook('onRoute', function derive (this: FastifyInstance, route) {
-    const config = (route.config ?? {}) as Record<string | symbol, unknown>
-    const policy = derivePolicy({
-      method: route.method,
-      url: route.url,
-      bodyLimit: route.bodyLimit,
-      schema: route.schema as { body?: unknown } | undefined,
-      expect: config.expect
-    }, contentTypeParsersOf(this), this.initialConfig.bodyLimit as number, options, bodylessMethodsOf(this))
-    route.config = { ...config, [kPolicy]: policy } as typeof route.config
-  })
-
-  const gate = createGate(options)
-  fastify.addHook('onRequest', gate.hook)
-  fastify.addHook('onClose', (instance, done) => {
-    gate.routes.release()
-    done()
+  // Rules come from onRoute: routes declared before the plugin loaded are not seen.
+  const earlier = fastify.printRoutes({ commonPrefix: false })
+  if (earlier !== '(empty tree)') {
+    fastify.log.warn(`fastify-expect: routes were declared before it loaded; their rules (bodyLimit, config.expect, schema) will not be applied before the body. Register it first: await app.register(fastifyExpect). Routes:\n${earlier}`)
+  }
+  refuseUnknownRoutes(fastify, (message) => { fastify.log.warn(message) })
+  fastify.addHook('onRoute', function expectRules (this: FastifyInstance, route) {
+    installRules(route, internals.schemaErrorFormatter(this), options, settled)
   })
 
   const linger = createLinger(options)
-  wireServer(fastify.server as EventEmitter, linger, options)
+  wireServer(fastify.server as EventEmitter, linger, options, settled)
   fastify.addHook('onListen', function wireExtraBindings (this: FastifyInstance, next) {
-    for (const server of serverBindingsOf(this)) wireServer(server as EventEmitter, linger, options)
+    for (const server of internals.serverBindings(this)) {
+      if (!isWired(server as EventEmitter)) wireServer(server as EventEmitter, linger, options, settled)
+    }
     next()
   })
   // Runs once, before Fastify closes its servers (which wait for every socket).
@@ -77,18 +85,19 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
     linger.close(this.initialConfig.forceCloseConnections === true)
     next()
   })
-
-  injectThroughGate(fastify)
 }
 
-const fastifyExpect = fp(plugin, { fastify: '5.x', name: 'fastify-expect' })
+const fastifyExpect = fp(plugin, { fastify: '5.x || 6.x', name: 'fastify-expect' })
 const errorCodes = { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING }
 
 export default fastifyExpect
-export { fastifyExpect, errorCodes }
+export { fastifyExpect, errorCodes, CHANNEL as decisionChannel }
+export type { DecisionMessage, RouteExpectConfig, PluginOptions as FastifyExpectOptions, Verdict }
 
 // CommonJS: require('fastify-expect') is the plugin itself, as with Fastify's own plugins.
 module.exports = fastifyExpect
 module.exports.default = fastifyExpect
 module.exports.fastifyExpect = fastifyExpect
 module.exports.errorCodes = errorCodes
+module.exports.expectationOf = expectationOf
+module.exports.decisionChannel = CHANNEL

@@ -1,78 +1,68 @@
 // Plugin options and the per-route `config.expect`, as TypeBox schemas: one
-// source for run-time validation and for the public TypeScript types.
-import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
+// source for run-time validation and for the public TypeScript types. TypeBox
+// is loaded on first use, at registration, and only when there is something to
+// check: an app that passes no options and declares no `config.expect` never
+// loads it (a smaller start-up heap).
+import type { Static, TSchema } from '@sinclair/typebox'
 import { isMediaRange } from './media-type'
 
-/**
- * When the `100 Continue` goes out for an accepted request:
- * - `on-read`: the first time anything reads the body (Go, hyper, Kestrel), so
- *   every hook before the body parser (auth, rate limits, ...) can still answer
- *   instead;
- * - `after-checks`: as soon as the plugin's own checks pass.
- */
-export const SendContinueSchema = Type.Union([
-  Type.Literal('on-read'),
-  Type.Literal('after-checks')
-], { description: 'When the 100 Continue is written for an accepted request' })
-
-export const LogLevelSchema = Type.Union([
-  Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
-  Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')
-], { description: 'Log level of the line written for each request rejected before its body' })
-
-// Staged close (RFC 9112 §9.6): bounds on how long and how much a connection
-// answered before its body keeps being read, so that the client reads the answer
-// instead of a reset. See linger.ts for the choice of defaults.
-export const LingerTimeoutSchema = Type.Integer({
-  minimum: 0,
-  description: 'Milliseconds a connection answered before its body was read keeps reading (and discarding) after the response; 0 closes at once, as Node does'
-})
-export const LingerBytesSchema = Type.Integer({
-  minimum: 0,
-  description: 'Bytes read and discarded at most from such a connection before it is closed'
-})
-export const MaxLingeringSocketsSchema = Type.Integer({
-  minimum: 0,
-  description: 'Connections lingering at once at most; past it a connection closes at once, as Node does'
-})
-
-export const PluginOptionsSchema = Type.Object({
-  sendContinue: Type.Optional(SendContinueSchema),
-  rejectionLogLevel: Type.Optional(LogLevelSchema),
-  lingerTimeout: Type.Optional(LingerTimeoutSchema),
-  lingerBytes: Type.Optional(LingerBytesSchema),
-  maxLingeringSockets: Type.Optional(MaxLingeringSocketsSchema)
-}, { additionalProperties: false })
-
-export const MediaRangeSchema = Type.String({
-  description: 'A media type or range: `image/png`, `image/*` or `*/*`; parameters are ignored'
-})
-
-export const RouteExpectSchema = Type.Union([
-  Type.Literal(false, { description: 'Turn the plugin off for this route: 100 at once, as Node does' }),
-  Type.Object({
-    contentTypes: Type.Optional(Type.Array(MediaRangeSchema, {
+function build () {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Type } = require('@sinclair/typebox') as typeof import('@sinclair/typebox')
+  /**
+   * When the `100 Continue` goes out for an accepted request:
+   * - `on-read`: the first time anything reads the body (Go, hyper, Kestrel);
+   * - `after-checks`: as soon as the route's rules pass (routes with rules), else on read.
+   */
+  const SendContinue = Type.Union([Type.Literal('on-read'), Type.Literal('after-checks')], {
+    description: 'When the 100 Continue is written for an accepted request'
+  })
+  const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), {
+    description: 'Log level of the line written for each request refused before its body'
+  }) as unknown as import('@sinclair/typebox').TUnion<Array<import('@sinclair/typebox').TLiteral<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>>>
+  // Staged close (RFC 9112 §9.6): see linger.ts for the defaults.
+  const PluginOptions = Type.Object({
+    sendContinue: Type.Optional(SendContinue),
+    rejectionLogLevel: Type.Optional(LogLevel),
+    lingerTimeout: Type.Optional(Type.Integer({ minimum: 0, description: 'Milliseconds a connection answered before its body keeps reading (and discarding) after the response; 0 closes at once, as Node does' })),
+    lingerBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Bytes read and discarded at most from such a connection before it is closed' })),
+    maxLingeringSockets: Type.Optional(Type.Integer({ minimum: 0, description: 'Connections lingering at once at most; past it a connection closes at once, as Node does' }))
+  }, { additionalProperties: false })
+  const RouteRules = Type.Object({
+    contentTypes: Type.Optional(Type.Array(Type.String({ description: 'A media type or range: `image/png`, `image/*` or `*/*`' }), {
       minItems: 1,
       description: 'Media types this route accepts; others get 415 before the body'
     })),
     check: Type.Optional(Type.Function([Type.Any(), Type.Any()], Type.Unknown(), {
       description: '(request, reply) => void | Promise<void>: throw or reject to refuse the upload before its body'
     })),
-    sendContinue: Type.Optional(SendContinueSchema)
+    sendContinue: Type.Optional(SendContinue)
   }, { additionalProperties: false })
-])
+  const RouteExpect = Type.Union([
+    Type.Literal(false, { description: 'No rules for this route: it behaves as plain Fastify (the 100 still waits for the first read)' }),
+    RouteRules
+  ])
+  return { SendContinue, LogLevel, PluginOptions, RouteRules, RouteExpect }
+}
 
-export type SendContinue = Static<typeof SendContinueSchema>
-export type PluginOptions = Static<typeof PluginOptionsSchema>
-export type RouteExpectConfig = Static<typeof RouteExpectSchema>
+type Schemas = ReturnType<typeof build>
+let built: Schemas | undefined
+export function schemas (): Schemas {
+  built ??= build()
+  return built
+}
+
+export type SendContinue = Static<Schemas['SendContinue']>
+export type LogLevel = Static<Schemas['LogLevel']>
+export type PluginOptions = Static<Schemas['PluginOptions']>
+export type RouteExpectConfig = Static<Schemas['RouteExpect']>
 
 /** Options Fastify's own `register()` accepts for every plugin; they are not ours to reject. */
 const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 
 export interface ResolvedOptions {
   readonly sendContinue: SendContinue
-  readonly rejectionLogLevel: Static<typeof LogLevelSchema>
+  readonly rejectionLogLevel: LogLevel
   readonly lingerTimeout: number
   readonly lingerBytes: number
   readonly maxLingeringSockets: number
@@ -87,7 +77,7 @@ export const LINGER_DEFAULTS = Object.freeze({
 
 export function resolvePluginOptions (options: Record<string, unknown>): ResolvedOptions {
   const own = Object.fromEntries(Object.entries(options).filter(([key]) => !REGISTER_OPTIONS.has(key)))
-  assertValid(PluginOptionsSchema, own, 'fastify-expect options')
+  if (Object.keys(own).length > 0) assertValid(schemas().PluginOptions, own, 'fastify-expect options')
   const valid = own as PluginOptions
   return {
     sendContinue: valid.sendContinue ?? 'on-read',
@@ -99,7 +89,9 @@ export function resolvePluginOptions (options: Record<string, unknown>): Resolve
 }
 
 export function validateRouteConfig (value: unknown, route: string): RouteExpectConfig {
-  assertValid(RouteExpectSchema, value, `config.expect of ${route}`)
+  const { RouteExpect, RouteRules } = schemas()
+  // The object branch says which field is wrong; the union, what the value may be.
+  assertValid(typeof value === 'object' && value !== null && !Array.isArray(value) ? RouteRules : RouteExpect, value, `config.expect of ${route}`)
   const config = value as RouteExpectConfig
   if (config !== false) {
     for (const [index, range] of (config.contentTypes ?? []).entries()) {
@@ -112,11 +104,18 @@ export function validateRouteConfig (value: unknown, route: string): RouteExpect
 }
 
 function assertValid (schema: TSchema, value: unknown, what: string): void {
-  if (Value.Check(schema, value)) return
-  // A union reports only that no branch matched; the object branch says which field is wrong.
-  const detail = schema === RouteExpectSchema && typeof value === 'object' && value !== null
-    ? Value.Errors(RouteExpectSchema.anyOf[1], value).First()
-    : Value.Errors(schema, value).First()
-  const where = detail?.path === '' || detail === undefined ? '' : `${detail.path} `
-  throw new TypeError(`${what}: ${where}${detail?.message ?? 'is invalid'}`)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Value } = require('@sinclair/typebox/value') as typeof import('@sinclair/typebox/value')
+  const detail = Value.Errors(schema, value).First()
+  if (detail === undefined) return
+  const where = detail.path === '' ? '' : `${detail.path} `
+  throw new TypeError(`${what}: ${where}${explain(detail.schema, detail.message)}`)
+}
+
+/** A union says which values it takes, rather than "Expected union value". */
+function explain (schema: TSchema, message: string): string {
+  const branches = schema.anyOf as TSchema[] | undefined
+  if (branches === undefined) return message
+  const names = branches.map((b) => b.const !== undefined ? JSON.stringify(b.const) : `an object (${Object.keys(b.properties as object).join(', ')})`)
+  return branches.every((b) => b.const !== undefined) ? `must be one of ${names.join(', ')}` : `must be ${names.join(' or ')}`
 }

@@ -1,19 +1,17 @@
-// Wiring the server events. With a listener for `checkContinue` (100-continue)
-// and `checkExpectation` (anything else), Node neither writes its own 100 nor
-// its own bare 417: the request goes to Fastify like any other, tagged with its
-// expectation, and the gate decides. Same events for HTTP/1.1 and HTTP/2.
-// HTTP/1 connections are also adopted for the staged close (linger.ts): one
-// property per connection, nothing per request.
+// The only way in for expectation requests: Node's `checkContinue` (100-continue)
+// and `checkExpectation` (anything else) server events, HTTP/1.1 and HTTP/2
+// alike. With a listener on them Node writes neither its own 100 nor its own
+// bare 417; requests without Expect never reach this file.
 import type { EventEmitter } from 'node:events'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
 import type { Socket } from 'node:net'
 import { Server as TlsServer } from 'node:tls'
-import { trackExpectation, type RawRequest, type RawResponse } from './continue'
-import { dispatchExpectation } from './dispatch'
+import { continueOnFirstRead, settle, track, type RawRequest, type RawResponse, type Settled } from './continue'
+import { bodyFraming, decide, headOf, parseContentLength, type Rejection } from './decide'
 import type { Linger } from './linger'
-import { holdPipelined } from './pipeline'
 import type { ResolvedOptions } from './options'
+import { holdPipelined } from './pipeline'
 import { resetAfterEarlyAnswer } from './stream-reset'
 
 const wired = new WeakSet<EventEmitter>()
@@ -22,7 +20,7 @@ export function isWired (server: EventEmitter): boolean {
   return wired.has(server)
 }
 
-export function wireServer (server: EventEmitter, linger: Linger, options: ResolvedOptions): void {
+export function wireServer (server: EventEmitter, linger: Linger, options: ResolvedOptions, settled: Settled): void {
   wired.add(server)
   server.on('checkContinue', onExpectation)
   server.on('checkExpectation', onExpectation)
@@ -31,9 +29,47 @@ export function wireServer (server: EventEmitter, linger: Linger, options: Resol
   server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', (socket: Socket) => { linger.adopt(socket) })
 
   function onExpectation (this: EventEmitter, request: RawRequest, response: RawResponse): void {
-    trackExpectation(request, response)
     if (request.httpVersionMajor === 2) resetAfterEarlyAnswer((request as { stream: ServerHttp2Stream }).stream, options)
     else holdPipelined(request as IncomingMessage, response as ServerResponse)
-    dispatchExpectation(() => this.emit('request', request, response))
+    const decision = decide(headOf(request))
+    switch (decision.action) {
+      case 'reject': {
+        const framing = bodyFraming(headOf(request))
+        const length = parseContentLength(request.headers['content-length'])
+        const state = track(request, response, typeof length === 'number' ? length : undefined, 'pending', decision.reason)
+        answer(response, decision, request.httpVersionMajor === 1 && (typeof framing === 'string' || framing.hasBody))
+        settle(request, state, decision.reason === 'expectation' ? 'expectation-failed' : 'refused', decision.reason, settled)
+        return
+      }
+      case 'no-body': {
+        // Nothing can follow the head, so the connection stays usable whoever answers:
+        // Node would otherwise close it for a final status sent without a 100.
+        const node = response as { _expect_continue?: boolean }
+        if (node._expect_continue === true) node._expect_continue = false
+        settle(request, track(request, response, decision.declaredLength, 'pending'), 'ignored', 'no-body', settled)
+        break
+      }
+      case 'wait':
+        continueOnFirstRead(request, track(request, response, decision.declaredLength, 'pending'), settled)
+        break
+      case 'ignore':
+        break
+    }
+    this.emit('request', request, response)
   }
+}
+
+/**
+ * 417 and framing errors, answered before routing as Node itself does, in
+ * Fastify's error format. A body, if one is framed, is never read: the HTTP/1
+ * connection ends with the answer (staged, see linger.ts).
+ */
+function answer (response: RawResponse, decision: Rejection, close: boolean): void {
+  const { error } = decision
+  const statusCode = error.statusCode ?? 400
+  const body = JSON.stringify({ statusCode, code: (error as { code?: string }).code, error: STATUS_CODES[statusCode], message: error.message })
+  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }
+  if (close) headers.connection = 'close'
+  ;(response as ServerResponse).writeHead(statusCode, headers)
+  response.end(body)
 }

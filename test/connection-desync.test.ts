@@ -116,7 +116,9 @@ t.test('a body made of requests is never parsed as requests, whenever the client
     }
   }
   t.equal(server.count(), 0, 'GET /count never ran')
-  t.equal(server.dispatched(), connections, 'one request per connection reached Fastify')
+  // 417s are answered at the server event, before Fastify; every other refusal, by Fastify.
+  const answeredByServer = 4
+  t.equal(server.dispatched(), connections - answeredByServer, 'one request per connection reached Fastify, save the 417s')
 })
 
 t.test('a chunked body made of requests is not parsed as requests either', async (t) => {

@@ -2,6 +2,7 @@
 // route with body and header schemas and config.expect type-checks (this file
 // is type-checked by `tsc -p tsconfig.json`) and behaves over real sockets.
 // The type provider is not a plugin, so there is no register order to test.
+import { expectationOf } from '../plugin/index'
 import t from 'tap'
 import { Type, TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
@@ -30,7 +31,7 @@ function typedRoutes (untyped: FastifyInstance): void {
     const name: string = request.body.name
     const tags: string[] = request.body.tags
     const tenant: string = request.headers['x-tenant']
-    return reply.code(201).send({ name, tags, tenant, continueSent: request.expectation.continueSent })
+    return reply.code(201).send({ name, tags, tenant, continueSent: expectationOf(request).continueSent })
   })
 }
 

@@ -1,15 +1,8 @@
-// Unit tests for plugin options, per-route `config.expect` and route policies.
+// Unit tests for plugin options, per-route `config.expect` and what a route declares.
 import t from 'tap'
 import { Value } from '@sinclair/typebox/value'
-import {
-  LINGER_DEFAULTS,
-  PluginOptionsSchema,
-  RouteExpectSchema,
-  resolvePluginOptions,
-  validateRouteConfig,
-  type ResolvedOptions
-} from '../plugin/options'
-import { derivePolicy, notFoundPolicy, type ContentTypeParser, type ParserRegistry } from '../plugin/route-policy'
+import { LINGER_DEFAULTS, resolvePluginOptions, schemas, validateRouteConfig } from '../plugin/options'
+import { policyOf } from '../plugin/route-rules'
 
 /** The TypeError a call throws (fails the test when it does not throw one). */
 function thrown (t: tap.Test, fn: () => unknown, name: string): string {
@@ -57,12 +50,12 @@ t.test('resolvePluginOptions: unknown options and wrong values are TypeErrors na
     ['typo', { sendContinu: 'on-read' }, 'fastify-expect options: /sendContinu Unexpected property'],
     ['unknown option', { timeout: 10 }, 'fastify-expect options: /timeout Unexpected property'],
     ['unknown next to a valid one', { sendContinue: 'on-read', foo: true }, 'fastify-expect options: /foo Unexpected property'],
-    ['wrong enum value', { sendContinue: 'never' }, 'fastify-expect options: /sendContinue Expected union value'],
-    ['case matters', { sendContinue: 'ON-READ' }, 'fastify-expect options: /sendContinue Expected union value'],
-    ['wrong type', { sendContinue: true }, 'fastify-expect options: /sendContinue Expected union value'],
-    ['null is not undefined', { sendContinue: null }, 'fastify-expect options: /sendContinue Expected union value'],
-    ['wrong log level', { rejectionLogLevel: 'loud' }, 'fastify-expect options: /rejectionLogLevel Expected union value'],
-    ['log level as a number', { rejectionLogLevel: 30 }, 'fastify-expect options: /rejectionLogLevel Expected union value']
+    ['wrong enum value', { sendContinue: 'never' }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks"'],
+    ['case matters', { sendContinue: 'ON-READ' }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks"'],
+    ['wrong type', { sendContinue: true }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks"'],
+    ['null is not undefined', { sendContinue: null }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks"'],
+    ['wrong log level', { rejectionLogLevel: 'loud' }, 'fastify-expect options: /rejectionLogLevel must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"'],
+    ['log level as a number', { rejectionLogLevel: 30 }, 'fastify-expect options: /rejectionLogLevel must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"']
   ]
   for (const [name, options, message] of cases) {
     t.equal(thrown(t, () => resolvePluginOptions(options), name), message, name)
@@ -103,12 +96,12 @@ t.test('validateRouteConfig: invalid configs are TypeErrors naming the route and
     ['unknown key', { contentType: ['image/png'] }, '/contentType Unexpected property'],
     ['check not a function', { check: 'yes' }, '/check Expected function'],
     ['check an object', { check: {} }, '/check Expected function'],
-    ['bad sendContinue', { sendContinue: 'later' }, '/sendContinue Expected union value'],
-    ['true', true, 'Expected union value'],
-    ['a number', 5, 'Expected union value'],
-    ['a string', 'image/png', 'Expected union value'],
-    ['null', null, 'Expected union value'],
-    ['an array', ['image/png'], 'Expected object']
+    ['bad sendContinue', { sendContinue: 'later' }, '/sendContinue must be one of "on-read", "after-checks"'],
+    ['true', true, 'must be false or an object (contentTypes, check, sendContinue)'],
+    ['a number', 5, 'must be false or an object (contentTypes, check, sendContinue)'],
+    ['a string', 'image/png', 'must be false or an object (contentTypes, check, sendContinue)'],
+    ['null', null, 'must be false or an object (contentTypes, check, sendContinue)'],
+    ['an array', ['image/png'], 'must be false or an object (contentTypes, check, sendContinue)']
   ]
   for (const [name, config, detail] of cases) {
     t.equal(thrown(t, () => validateRouteConfig(config, 'PUT /files/:id'), name), prefix + detail, name)
@@ -116,114 +109,47 @@ t.test('validateRouteConfig: invalid configs are TypeErrors naming the route and
 })
 
 t.test('schemas agree with the validation', async (t) => {
-  t.ok(Value.Check(PluginOptionsSchema, {}))
-  t.notOk(Value.Check(PluginOptionsSchema, { prefix: '/x' }), 'register options are filtered out before the schema sees them')
-  t.ok(Value.Check(RouteExpectSchema, false))
-  t.notOk(Value.Check(RouteExpectSchema, true))
+  const { PluginOptions, RouteExpect } = schemas()
+  t.ok(Value.Check(PluginOptions, {}))
+  t.notOk(Value.Check(PluginOptions, { prefix: '/x' }), 'register options are filtered out before the schema sees them')
+  t.ok(Value.Check(RouteExpect, false))
+  t.notOk(Value.Check(RouteExpect, true))
 })
 
-t.test('a failed check with no detail from TypeBox still gives a message', async (t) => {
-  // Value.Check and Value.Errors always agree in practice; this covers the fallback wording.
-  const mocked = t.mockRequire<typeof import('../plugin/options')>('../plugin/options', {
-    '@sinclair/typebox/value': {
-      Value: {
-        Check: () => false,
-        Errors: () => ({ First: () => undefined })
-      }
-    }
-  })
-  t.equal(thrown(t, () => mocked.resolvePluginOptions({}), 'plugin options'), 'fastify-expect options: is invalid')
-  t.equal(thrown(t, () => mocked.validateRouteConfig({}, 'GET /'), 'route object'), 'config.expect of GET /: is invalid')
-  t.equal(thrown(t, () => mocked.validateRouteConfig(false, 'GET /'), 'route false'), 'config.expect of GET /: is invalid')
+// What a route declares.
+
+const policy = (route: Record<string, unknown>, sendContinue: 'on-read' | 'after-checks' = 'on-read'): ReturnType<typeof policyOf> =>
+  policyOf(route, 'POST /x', { sendContinue })
+
+t.test('policyOf: a route that declares nothing gets no hook', async (t) => {
+  t.equal(policy({}), undefined)
+  t.equal(policy({ config: {} }), undefined)
+  t.equal(policy({ config: { expect: {} } }), undefined, 'an empty config.expect declares nothing')
+  t.equal(policy({ schema: { body: { type: 'object' } } }), undefined, 'a body schema without content types')
+  t.equal(policy({ bodyLimit: 10, schema: { headers: {} }, config: { expect: false } }), undefined, 'config.expect: false turns every rule off')
 })
 
-// Route policies.
-
-const OPTIONS: ResolvedOptions = { sendContinue: 'on-read', rejectionLogLevel: 'info', ...LINGER_DEFAULTS }
-const PARSERS: ParserRegistry = {
-  getParser: (): ContentTypeParser | undefined => undefined
-}
-
-t.test('derivePolicy: defaults for a plain route', async (t) => {
-  const policy = derivePolicy({ method: 'POST', url: '/x' }, PARSERS, 1234, OPTIONS)
-  t.same(policy, {
-    route: 'POST /x',
-    enabled: true,
-    notFound: false,
-    bodyLimit: undefined,
-    serverBodyLimit: 1234,
-    contentTypes: undefined,
-    schemaContentTypes: undefined,
-    parsers: PARSERS,
-    bodylessMethods: new Set(['GET', 'HEAD', 'TRACE']),
-    check: undefined,
-    sendContinue: 'on-read'
-  })
-  const own = new Set(['GET'])
-  t.equal(derivePolicy({ method: 'POST', url: '/x' }, PARSERS, 1, OPTIONS, own).bodylessMethods, own, 'the app\'s own set is kept')
-  t.equal(policy.parsers, PARSERS, 'the registry is kept, not copied')
-  t.equal(derivePolicy({ method: 'POST', url: '/x' }, PARSERS, 1, { ...OPTIONS, sendContinue: 'after-checks' }).sendContinue, 'after-checks')
-})
-
-t.test('derivePolicy: route name', async (t) => {
-  const cases: Array<[string | string[], string, string]> = [
-    ['POST', '/x', 'POST /x'],
-    ['PUT', '/files/:id', 'PUT /files/:id'],
-    [['POST', 'PUT'], '/upload', 'POST,PUT /upload'],
-    [['PATCH'], '/', 'PATCH /']
-  ]
-  for (const [method, url, name] of cases) {
-    t.equal(derivePolicy({ method, url }, PARSERS, 1, OPTIONS).route, name)
-  }
-  t.equal(
-    thrown(t, () => derivePolicy({ method: ['POST', 'PUT'], url: '/u', expect: { nope: 1 } }, PARSERS, 1, OPTIONS), 'name in errors'),
-    'config.expect of POST,PUT /u: /nope Unexpected property'
-  )
-})
-
-t.test('derivePolicy: bodyLimit', async (t) => {
-  t.equal(derivePolicy({ method: 'POST', url: '/x', bodyLimit: 10 }, PARSERS, 1, OPTIONS).bodyLimit, 10)
-  t.equal(derivePolicy({ method: 'POST', url: '/x', bodyLimit: null }, PARSERS, 1, OPTIONS).bodyLimit, undefined, 'null (Fastify: none)')
-  t.equal(derivePolicy({ method: 'POST', url: '/x', bodyLimit: undefined }, PARSERS, 1, OPTIONS).bodyLimit, undefined)
-})
-
-t.test('derivePolicy: config.expect', async (t) => {
+t.test('policyOf: each rule alone makes a policy', async (t) => {
   const check = (): void => {}
-  const on = derivePolicy({ method: 'POST', url: '/x', expect: { contentTypes: ['image/*', 'Application/JSON; q=1'], check, sendContinue: 'after-checks' } }, PARSERS, 1, OPTIONS)
-  t.equal(on.enabled, true)
-  t.same(on.contentTypes, [{ type: 'image', subtype: '*' }, { type: 'application', subtype: 'json' }])
-  t.equal(on.check, check)
-  t.equal(on.sendContinue, 'after-checks')
-
-  const off = derivePolicy({ method: 'POST', url: '/x', expect: false }, PARSERS, 1, { ...OPTIONS, sendContinue: 'after-checks' })
-  t.equal(off.enabled, false)
-  t.equal(off.contentTypes, undefined)
-  t.equal(off.check, undefined)
-  t.equal(off.sendContinue, 'after-checks', 'plugin default when the route is off')
-  t.equal(off.notFound, false)
-
-  const empty = derivePolicy({ method: 'POST', url: '/x', expect: {} }, PARSERS, 1, OPTIONS)
-  t.equal(empty.enabled, true)
-  t.equal(empty.contentTypes, undefined)
-  t.equal(empty.check, undefined)
-  t.equal(empty.sendContinue, 'on-read')
-
-  t.equal(
-    thrown(t, () => derivePolicy({ method: 'POST', url: '/x', expect: { contentTypes: ['nope'] } }, PARSERS, 1, OPTIONS), 'bad config'),
-    'config.expect of POST /x: /contentTypes/0 "nope" is not a media type or range such as "image/png" or "image/*"'
-  )
-  t.equal(thrown(t, () => derivePolicy({ method: 'POST', url: '/x', expect: true }, PARSERS, 1, OPTIONS), 'true'),
-    'config.expect of POST /x: Expected union value')
+  t.same(policy({ bodyLimit: 10 }), { contentTypes: undefined, schemaContentTypes: undefined, bodyLimit: 10, headers: false, check: undefined, sendContinue: 'on-read' })
+  t.equal(policy({ bodyLimit: null })?.bodyLimit, undefined, 'null is no limit')
+  t.equal(policy({ schema: { headers: { type: 'object' } } })?.headers, true)
+  t.equal(policy({ config: { expect: { check } } })?.check, check)
+  t.same(policy({ config: { expect: { contentTypes: ['image/*', 'Application/JSON; q=1'] } } })?.contentTypes,
+    [{ type: 'image', subtype: '*' }, { type: 'application', subtype: 'json' }])
+  t.equal(policy({ bodyLimit: 1, config: { expect: { sendContinue: 'after-checks' } } })?.sendContinue, 'after-checks', 'the route overrides')
+  t.equal(policy({ bodyLimit: 1 }, 'after-checks')?.sendContinue, 'after-checks', 'the plugin default')
 })
 
-t.test('derivePolicy: schema.body.content keys become schemaContentTypes', async (t) => {
-  const cases: Array<[string, { body?: unknown } | null | undefined, unknown]> = [
-    ['no schema', undefined, undefined],
-    ['null schema', null, undefined],
-    ['no body', {}, undefined],
+t.test('policyOf: a bad config.expect names the route', async (t) => {
+  t.equal(thrown(t, () => policyOf({ config: { expect: { nope: 1 } } as Record<string, unknown> }, 'POST,PUT /u', { sendContinue: 'on-read' }), 'name'),
+    'config.expect of POST,PUT /u: /nope Unexpected property')
+})
+
+t.test('policyOf: schema.body.content keys become schemaContentTypes', async (t) => {
+  const cases: Array<[string, unknown, unknown]> = [
     ['null body', { body: null }, undefined],
     ['body not an object', { body: 'string' }, undefined],
-    ['plain body schema', { body: { type: 'object', properties: {} } }, undefined],
     ['content null', { body: { content: null } }, undefined],
     ['content not an object', { body: { content: 'application/json' } }, undefined],
     ['one type', { body: { content: { 'application/json': { schema: {} } } } }, [{ type: 'application', subtype: 'json' }]],
@@ -235,23 +161,6 @@ t.test('derivePolicy: schema.body.content keys become schemaContentTypes', async
     ['empty content', { body: { content: {} } }, []]
   ]
   for (const [name, schema, expected] of cases) {
-    t.same(derivePolicy({ method: 'POST', url: '/x', schema }, PARSERS, 1, OPTIONS).schemaContentTypes, expected, name)
+    t.same(policy({ schema })?.schemaContentTypes, expected, name)
   }
-})
-
-t.test('notFoundPolicy', async (t) => {
-  const policy = notFoundPolicy(PARSERS, 77, { ...OPTIONS, sendContinue: 'after-checks' })
-  t.same(policy, {
-    route: '* (not found)',
-    enabled: true,
-    notFound: true,
-    bodyLimit: undefined,
-    serverBodyLimit: 77,
-    contentTypes: undefined,
-    schemaContentTypes: undefined,
-    parsers: PARSERS,
-    bodylessMethods: new Set(['GET', 'HEAD', 'TRACE']),
-    check: undefined,
-    sendContinue: 'after-checks'
-  })
 })

@@ -1,5 +1,6 @@
 // Registering the plugin: options and route config are validated up front,
 // every route and every bound address is covered, and order is explained.
+import { expectationOf } from '../plugin/index'
 import t from 'tap'
 import dns from 'node:dns'
 import Fastify from 'fastify'
@@ -15,7 +16,9 @@ t.test('CommonJS shape: the plugin itself, .default and .fastifyExpect', async (
   t.equal(required.default, required)
   t.equal(required.fastifyExpect, required)
   t.equal(required[Symbol.for('plugin-meta')].name, 'fastify-expect')
-  t.equal(required[Symbol.for('plugin-meta')].fastify, '5.x')
+  t.equal(required[Symbol.for('plugin-meta')].fastify, '5.x || 6.x')
+  t.equal(required.expectationOf, expectationOf)
+  t.equal(required.decisionChannel, 'fastify-expect:decision')
   t.equal(new required.errorCodes.FST_ERR_EXPECTATION_FAILED('x').statusCode, 417)
 })
 
@@ -45,61 +48,90 @@ t.test('a bad config.expect fails when the route is registered', async (t) => {
   await app.close()
 })
 
-t.test('registering twice is refused, at the same level or in a child context', async (t) => {
+t.test('registering twice is refused; so is registering inside an encapsulated plugin', async (t) => {
   const same = Fastify()
   same.register(expectPlugin)
   same.register(expectPlugin)
   await t.rejects(async () => { await same.ready() }, /fastify-expect is already registered for this server/)
   const child = Fastify()
-  child.register(expectPlugin)
   child.register(async (instance) => { await instance.register(expectPlugin) })
-  await t.rejects(async () => { await child.ready() }, /fastify-expect is already registered for this server/)
+  await t.rejects(async () => { await child.ready() }, /must be registered on the root instance/)
 })
 
-t.test('register order does not matter: routes declared before the plugin are covered', async (t) => {
-  const app = Fastify()
+t.test('routes declared before the plugin loaded: a warning naming them; routes after it get their rules', async (t) => {
+  const lines: Array<Record<string, any>> = []
+  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { lines.push(JSON.parse(line)) } } } })
   app.post('/root-early', { bodyLimit: 10 }, async () => 'ok')
-  await app.register(async (child) => {
-    child.post('/child-early', { bodyLimit: 10, config: { expect: { contentTypes: ['text/plain'] } } }, async (request) => ({ info: request.expectation }))
+  app.register(expectPlugin) // queued: the route above and the one below are declared before it loads
+  app.post('/also-early', { bodyLimit: 10 }, async () => 'ok')
+  app.register(async (child) => {
+    child.post('/child-later', { bodyLimit: 10, config: { expect: { contentTypes: ['text/plain'] } } }, async () => 'ok')
   })
-  app.register(expectPlugin)
   const port = await listenOnLoopback(t, app)
   const upload = (path: string, length: number) => rawRequest({
     port,
     head: head(`POST ${path} HTTP/1.1`, { host: 'x', expect: '100-continue', 'content-type': 'application/json', 'content-length': length }),
     body: JSON.stringify('x'.repeat(length - 2))
   })
-  const root = await upload('/root-early', 100)
-  t.equal(root.status, 413, 'a root route declared earlier gets the checks')
-  t.same(root.informational, [])
-  const child = await upload('/child-early', 4)
-  t.equal(child.status, 415, 'so does a route of a plugin loaded earlier, with its config.expect')
-  t.same(child.informational, [])
+  const warning = lines.find((l) => /routes were declared before it loaded/.test(l.msg))
+  t.match(warning?.msg, /\/root-early/, 'the warning names the routes')
+  t.match(warning?.msg, /\/also-early/)
+  const early = await upload('/root-early', 100)
+  t.equal(early.status, 413, 'Fastify\'s own 413 still comes before the body (the 100 waits for the read)')
+  t.same(early.informational, [])
+  const later = await upload('/child-later', 4)
+  t.equal(later.status, 415, 'a route of a plugin registered after it gets its config.expect')
+  t.same(later.informational, [])
 })
 
-t.test('routes outside the plugin\'s encapsulation context: 100 on the first read, as Go does', async (t) => {
+t.test('the plugin covers every route of every encapsulated context below the root', async (t) => {
   const app = Fastify()
+  await app.register(expectPlugin)
   app.register(async (scoped) => {
-    // Registered without fastify-plugin's reach: the plugin covers this context only.
-    await scoped.register(expectPlugin)
-    scoped.post('/inside', { bodyLimit: 10 }, async () => 'inside')
-  })
-  app.post('/outside', { bodyLimit: 10 }, async () => 'outside')
+    scoped.addHook('onRequest', async (request, reply) => { if (request.headers.authorization === undefined) return reply.code(401).send('who') })
+    scoped.post('/inside', { config: { expect: { contentTypes: ['text/plain'] } } }, async () => 'inside')
+  }, { prefix: '/scoped' })
   const port = await listenOnLoopback(t, app)
-  const upload = (method: string, path: string, length: number, expect = '100-continue') => rawRequest({
+  const upload = (path: string, headers: Record<string, string | number>) => rawRequest({
     port,
-    head: head(`${method} ${path} HTTP/1.1`, { host: 'x', expect, 'content-type': 'application/json', 'content-length': length }),
-    body: JSON.stringify('x'.repeat(length - 2))
+    head: head(`POST ${path} HTTP/1.1`, { host: 'x', 'content-type': 'application/json', 'content-length': 4, ...headers }),
+    body: '"xx"'
   })
-  const inside = await upload('POST', '/inside', 100)
-  t.equal(inside.status, 413)
-  t.same(inside.informational, [])
-  const outside = await upload('POST', '/outside', 4)
-  t.same(outside.informational, ['HTTP/1.1 100 Continue'], 'no gate ran: the 100 goes out when the parser reads')
-  t.equal(outside.body, 'outside')
-  // Without the gate nothing answers 417; the route runs and never gets a 100 for it.
-  const unknown = await upload('POST', '/outside', 4, 'x-teapot')
-  t.same(unknown.informational, [])
+  const refused = await upload('/scoped/inside', { expect: '100-continue', authorization: 'a' })
+  t.equal(refused.status, 415)
+  t.same(refused.informational, [])
+  const hook = await upload('/scoped/inside', { expect: '100-continue' })
+  t.equal(hook.status, 401, 'the scoped hook answers first')
+  const unknown = await upload('/scoped/inside', { expect: 'x-teapot' })
+  t.equal(unknown.status, 417, 'unknown expectations get 417 on every route')
+})
+
+t.test('onRoute hooks added after the plugin are honoured: bodyLimit, schema, config', async (t) => {
+  const app = Fastify()
+  await app.register(expectPlugin)
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/raised') route.bodyLimit = 10 * 1024 * 1024
+    if (route.url === '/lowered') route.bodyLimit = 10
+    if (route.url === '/typed') route.config = { ...route.config, expect: { contentTypes: ['text/plain'] } }
+    if (route.url === '/schema') route.schema = { body: { content: { 'text/plain': { schema: { type: 'string' } } } } }
+  })
+  app.addContentTypeParser('application/octet-stream', (request, payload, done) => { payload.resume(); payload.on('end', () => done(null, 'read')) })
+  app.put('/raised', { bodyLimit: 1024 }, async () => 'ok')
+  app.put('/lowered', async () => 'ok')
+  app.put('/typed', async () => 'ok')
+  app.put('/schema', async () => 'ok')
+  const port = await listenOnLoopback(t, app)
+  const upload = (path: string, type: string, length: number) => rawRequest({
+    port,
+    head: head(`PUT ${path} HTTP/1.1`, { host: 'x', expect: '100-continue', 'content-type': type, 'content-length': length }),
+    body: Buffer.alloc(length)
+  })
+  const raised = await upload('/raised', 'application/octet-stream', 2 * 1024 * 1024)
+  t.equal(raised.status, 200, 'a raised bodyLimit lets a 2 MiB upload through')
+  t.same(raised.informational, ['HTTP/1.1 100 Continue'])
+  t.equal((await upload('/lowered', 'application/octet-stream', 100)).status, 413, 'a bodyLimit set later')
+  t.equal((await upload('/typed', 'application/octet-stream', 10)).status, 415, 'a config.expect set later')
+  t.equal((await upload('/schema', 'application/octet-stream', 10)).status, 415, 'a schema set later')
 })
 
 t.test('every address of a multi-address listen is covered', async (t) => {
@@ -139,33 +171,12 @@ t.test('the first request to a route is an expectation: route hooks still answer
     app.post('/x', { bodyLimit: 10 }, async () => 'ok')
   })
   const first = await rawRequest({ port: server.port, head: head('POST /x HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'application/json', 'content-length': 100 }) })
-  t.equal(first.status, 401, 'the gate runs after the auth hook, even on the first request')
+  t.equal(first.status, 401, 'the auth hook answers first, even on the first request')
   const second = await rawRequest({ port: server.port, head: head('POST /x HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'application/json', 'content-length': 100, authorization: 'a' }) })
   t.equal(second.status, 413)
 })
 
-t.test('a bad config.expect on a route declared before the plugin loaded: logged, the plugin off for it', async (t) => {
-  const lines: Array<Record<string, any>> = []
-  const app = Fastify({ logger: { level: 'error', stream: { write: (line: string) => { lines.push(JSON.parse(line)) } } } })
-  app.register(expectPlugin) // not awaited: the route below is declared before the plugin's onRoute hook exists
-  app.put('/typo', { config: { expect: { contentType: ['image/png'] } } as never }, async () => 'stored')
-  app.get('/health', async () => 'ok')
-  const port = await listenOnLoopback(t, app)
-  const health = await rawRequest({ port, head: head('GET /health HTTP/1.1', { host: 'x' }) })
-  t.equal(health.status, 200, 'other routes are not affected')
-  for (let i = 0; i < 2; i++) {
-    const plain = await rawRequest({ port, head: head('PUT /typo HTTP/1.1', { host: 'x', 'content-type': 'text/plain', 'content-length': 2 }), body: 'hi', sendBody: 'now' })
-    t.equal(plain.status, 200, 'a request without Expect is served')
-    const expecting = await rawRequest({ port, head: head('PUT /typo HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'text/plain', 'content-length': 2 }), body: 'hi' })
-    t.same(expecting.informational, ['HTTP/1.1 100 Continue'], 'the route behaves as without the plugin')
-    t.equal(expecting.status, 200)
-  }
-  const errors = lines.filter((l) => /invalid config\.expect/.test(l.msg))
-  t.equal(errors.length, 1, 'said once')
-  t.match(errors[0]?.err?.message, /config\.expect of PUT \/typo: \/contentType/)
-})
-
-t.test('concurrent first requests on a route: every one meets the gate after the route\'s own hooks', async (t) => {
+t.test('concurrent requests on a route: every one meets the route\'s own hooks before any 100', async (t) => {
   const app = Fastify()
   // A slow root hook registered before the plugin: requests pile up behind it on the route's first use.
   app.addHook('onRequest', async () => { await new Promise((resolve) => setTimeout(resolve, 30)) })

@@ -10,18 +10,20 @@ export type Order = 'before' | 'after'
 export const ORDERS: readonly Order[] = ['before', 'after']
 
 /**
- * Registers `other` before or after fastify-expect, both awaited (as the docs
- * of plugins with onRoute hooks ask), ready for routes; or, with
- * `awaited: false`, both only queued, so that routes declared next are
- * declared before either plugin has loaded. Use with
+ * Registers `other` before or after fastify-expect, ready for routes. The
+ * plugin sees the routes declared after it has loaded (its onRoute hook), so it
+ * is always awaited, as the docs of plugins with onRoute hooks ask; with
+ * `awaited: false` the other plugin is only queued. Use with
  * `listen(t, setup, { plugin: false })`.
  */
 export async function registerInOrder (app: FastifyInstance, order: Order, other: () => PromiseLike<unknown>, { awaited = true } = {}): Promise<void> {
-  const registrations = order === 'before' ? [other, () => app.register(expectPlugin)] : [() => app.register(expectPlugin), other]
-  for (const register of registrations) {
-    if (awaited) await register()
-    else register()
+  const registerOther = async (): Promise<void> => {
+    if (awaited) await other()
+    else void other()
   }
+  if (order === 'before') await registerOther()
+  await app.register(expectPlugin)
+  if (order === 'after') await registerOther()
 }
 
 /** The head of an upload that waits for 100 Continue. */
