@@ -60,8 +60,8 @@ async function startFuzzServer ({ Fastify, plugin, pluginOptions = {} }) {
   })
   await app.register(plugin, { lingerTimeout: 300, ...pluginOptions })
   app.addHook('onResponse', async (request) => {
-    const info = /** @type {{ verdict?: string, continueSent: boolean }} */ (/** @type {any} */ (request).expectation)
-    if (info.verdict === 'rejected' && info.continueSent) problems.push(`a 100 went out for a refused request: ${request.method} ${request.url}`)
+    const info = /** @type {{ verdict?: string, continueSent: boolean }} */ (/** @type {any} */ (plugin).expectationOf(request))
+    if (info.verdict === 'refused' && info.continueSent) problems.push(`a 100 went out for a refused request: ${request.method} ${request.url}`)
   })
   app.addContentTypeParser('application/octet-stream', { bodyLimit: 8192 }, (request, payload, done) => {
     let bytes = 0

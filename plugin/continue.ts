@@ -26,7 +26,7 @@ export type Verdict =
 
 export interface ExpectationState {
   verdict: Verdict
-  /** Why, once settled: `body-limit`, `media-type`, `headers`, `check`, `not-found`, `app`, ... */
+  /** Why, once settled: `body-limit`, `media-type`, `headers`, `check`, `not-found`, `hook`, ... */
   reason: string | undefined
   continueSent: boolean
   readonly declaredLength: number | undefined
@@ -95,5 +95,5 @@ function reasonOf (status: number): string {
   if (status === 413) return 'body-limit'
   if (status === 415) return 'media-type'
   if (status === 404) return 'not-found'
-  return 'app'
+  return 'hook'
 }

@@ -34,7 +34,7 @@ export interface ExpectationInfo {
   readonly present: boolean
   /** `'none'` without an Expect field; otherwise where the decision stands. */
   readonly verdict: Verdict | 'none'
-  /** Why the verdict is what it is (`http/1.0`, `no-body`, `body-limit`, `media-type`, `headers`, `check`, `not-found`, `app`, ...). */
+  /** Why the verdict is what it is (`http/1.0`, `no-body`, `body-limit`, `media-type`, `headers`, `check`, `not-found`, `hook`, ...). */
   readonly reason: string | undefined
   /** A `100 Continue` was written for this request. */
   readonly continueSent: boolean

@@ -4,6 +4,7 @@
 // check: an app that passes no options and declares no `config.expect` never
 // loads it (a smaller start-up heap).
 import type { Static, TSchema } from '@sinclair/typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isMediaRange } from './media-type'
 
 function build () {
@@ -55,7 +56,16 @@ export function schemas (): Schemas {
 export type SendContinue = Static<Schemas['SendContinue']>
 export type LogLevel = Static<Schemas['LogLevel']>
 export type PluginOptions = Static<Schemas['PluginOptions']>
-export type RouteExpectConfig = Static<Schemas['RouteExpect']>
+/**
+ * A route's `config.expect`: `false`, or its rules (the check typed with
+ * Fastify's request and reply). `& object`: Fastify intersects a route's config
+ * with the type it infers from the literal, and `true & { ...all optional }`
+ * would let `expect: true` through.
+ */
+export type RouteExpectConfig = false | (Omit<Static<Schemas['RouteRules']>, 'check'> & object & {
+  /** Runs before the body is sent; throw (or reject) to refuse the upload with that error. */
+  check?: (request: FastifyRequest, reply: FastifyReply) => unknown
+})
 
 /** Options Fastify's own `register()` accepts for every plugin; they are not ours to reject. */
 const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])

@@ -72,8 +72,9 @@ export function policyOf (route: Pick<RouteOptions, 'bodyLimit' | 'schema' | 'co
     check: config.check as ExpectCheck | undefined,
     sendContinue: config.sendContinue ?? options.sendContinue
   }
+  // after-checks needs a moment between the onRequest hooks and the first read: the hook.
   const declares = policy.contentTypes !== undefined || policy.schemaContentTypes !== undefined ||
-    policy.bodyLimit !== undefined || policy.headers || policy.check !== undefined
+    policy.bodyLimit !== undefined || policy.headers || policy.check !== undefined || policy.sendContinue === 'after-checks'
   return declares ? policy : undefined
 }
 

@@ -138,30 +138,29 @@ t.test('404 from the not-found handler without reading the body', async (t) => {
   }
 })
 
-t.test('417 for expectations other than 100-continue, as a Fastify reply', async (t) => {
-  const seen: string[] = []
+t.test('417 for expectations other than 100-continue, at the server event, before any route code', async (t) => {
+  let ran = 0
   const server = await listen(t, (app) => {
-    app.setErrorHandler((error, request, reply) => {
-      seen.push(`error handler: ${(error as { code?: string }).code}`)
-      reply.send(error)
-    })
-    app.addHook('onSend', async (request, reply, payload) => { seen.push(`onSend ${reply.statusCode}`); return payload })
-    app.addHook('onResponse', async (request, reply) => { seen.push(`onResponse ${reply.statusCode}`) })
+    app.addHook('onRequest', async () => { ran++ })
     app.post('/x', async () => 'ok')
   })
   for (const expect of ['foo', '100-continue, foo', 'x-fast=1', '100-continue;q=1', '"quoted"']) {
-    seen.length = 0
     const r = await rawRequest({ port: server.port, head: head('POST /x HTTP/1.1', { host: 'x', expect, 'content-type': 'application/json', 'content-length': 2 }), body: '{}' })
     t.equal(r.status, 417, expect)
     t.same(r.informational, [])
-    t.equal(JSON.parse(r.body).code, 'FST_ERR_EXPECTATION_FAILED')
+    t.same(JSON.parse(r.body), { statusCode: 417, code: 'FST_ERR_EXPECTATION_FAILED', error: 'Expectation Failed', message: JSON.parse(r.body).message })
+    t.match(JSON.parse(r.body).message, /^Expectation Failed: /)
     t.equal(r.headers.connection, 'close', 'a body was announced: the connection ends')
-    await new Promise((resolve) => setImmediate(resolve))
-    t.same(seen, ['error handler: FST_ERR_EXPECTATION_FAILED', 'onSend 417', 'onResponse 417'])
+    t.equal(r.bodyBytesSent, 0)
   }
+  t.equal(ran, 0, 'no hook ran: as Node\'s own 417, this answer comes before routing')
   const log = server.logs.find((l) => l.expect?.reason === 'expectation')
   t.equal(log?.level, 30, 'logged at info')
-  t.equal(log?.expect.statusCode, 417)
+  t.same(log?.expect, { verdict: 'expectation-failed', reason: 'expectation', statusCode: 417, declaredLength: 2 })
+  const bodyless = await rawRequest({ port: server.port, head: head('GET /x HTTP/1.1', { host: 'x', expect: 'foo' }), keepOpen: true })
+  t.equal(bodyless.status, 417)
+  t.equal(bodyless.headers.connection, 'keep-alive', 'no body framed: the connection stays')
+  bodyless.socket?.destroy()
 })
 
 t.test('HTTP/1.0: the expectation is ignored and the request proceeds', async (t) => {
@@ -183,7 +182,7 @@ t.test('no body framed: no 100, and the connection stays usable', async (t) => {
   const first = await rawRequest({ port: server.port, head: head('GET /x HTTP/1.1', { host: 'x', expect: '100-continue' }), keepOpen: true })
   t.equal(first.status, 200)
   t.same(first.informational, [])
-  t.same(JSON.parse(first.body).info, { present: true, verdict: 'ignored', continueSent: false })
+  t.same(JSON.parse(first.body).info, { present: true, verdict: 'ignored', reason: 'no-body', continueSent: false })
   t.equal(first.headers.connection, 'keep-alive')
   t.ok(first.socket, 'connection still open')
   const second = await rawRequest({ port: server.port, socket: first.socket, head: head('POST /x HTTP/1.1', { host: 'x', expect: '100-continue', 'content-length': 0 }), keepOpen: true })
@@ -244,7 +243,7 @@ t.test('the 100 goes out on the first read, whoever reads', async (t) => {
   const ignored = await rawRequest({ port: server.port, head: requestHead, body: Buffer.alloc(1000), lingerMs: 200 })
   t.same(ignored.informational, [], 'no 100 after the final response')
   t.equal(ignored.status, 200)
-  t.same(JSON.parse(ignored.body).info, { present: true, verdict: 'continued', continueSent: false })
+  t.same(JSON.parse(ignored.body).info, { present: true, verdict: 'pending', continueSent: false }, 'at the handler, nothing had asked for the body')
   t.equal(ignored.headers.connection, 'close')
   t.equal(server.bytesRead() - before, requestHead.length)
 })
@@ -260,35 +259,45 @@ t.test('a client that does not wait: the body is read, at most one 100', async (
   t.same(JSON.parse(r.body), { quick: true })
 })
 
-t.test('config.expect: false gives Node\'s immediate 100', async (t) => {
+t.test('config.expect: false: no rules, the route behaves as plain Fastify (the 100 still waits for the read)', async (t) => {
   const server = await listen(t, (app) => {
-    app.put('/legacy', { config: { expect: false }, bodyLimit: 10 }, async (request) => ({ info: expectationOf(request) }))
+    app.addContentTypeParser('application/octet-stream', (request, payload, done) => { payload.resume(); payload.on('end', () => done(null, 'read')) })
+    app.put('/legacy', { config: { expect: false }, bodyLimit: 10, schema: { headers: { type: 'object', required: ['x-id'] } } }, async () => 'stored')
   })
-  // No parser for text/csv: the route still says 415, but only after the 100 (the plugin is off here).
-  const r = await rawRequest({ port: server.port, head: upload('/legacy', { 'content-type': 'text/csv', 'content-length': 3 }, 'PUT'), body: 'a,b' })
-  t.same(r.informational, ['HTTP/1.1 100 Continue'])
-  t.equal(r.status, 415)
-  const big = await rawRequest({ port: server.port, head: upload('/legacy', { 'content-type': 'application/json', 'content-length': 5000 }, 'PUT'), body: 'x'.repeat(5000) })
-  t.same(big.informational, ['HTTP/1.1 100 Continue'], 'no early 413 either')
-  t.equal(big.status, 413)
+  // Fastify's own checks still come before any read: 415 with no parser, 413 by Content-Length for buffered parsers.
+  const csv = await rawRequest({ port: server.port, head: upload('/legacy', { 'content-type': 'text/csv', 'content-length': 3, 'x-id': '1' }, 'PUT'), body: 'a,b' })
+  t.same(csv.informational, [])
+  t.equal(csv.status, 415)
+  const json = await rawRequest({ port: server.port, head: upload('/legacy', { 'content-type': 'application/json', 'content-length': 5000, 'x-id': '1' }, 'PUT'), body: 'x'.repeat(5000) })
+  t.same(json.informational, [])
+  t.equal(json.status, 413)
+  // The route's own rules are off: no limit on a streaming parser, headers checked after the body.
+  const stream = await rawRequest({ port: server.port, head: upload('/legacy', { 'content-type': 'application/octet-stream', 'content-length': 5000, 'x-id': '1' }, 'PUT'), body: Buffer.alloc(5000) })
+  t.same(stream.informational, ['HTTP/1.1 100 Continue'])
+  t.equal(stream.status, 200)
+  const noId = await rawRequest({ port: server.port, head: upload('/legacy', { 'content-type': 'application/octet-stream', 'content-length': 5 }, 'PUT'), body: Buffer.alloc(5) })
+  t.same(noId.informational, ['HTTP/1.1 100 Continue'], 'the header schema is Fastify\'s, after the body')
+  t.equal(noId.status, 400)
 })
 
-t.test('sendContinue: after-checks sends the 100 before later hooks run', async (t) => {
+t.test('sendContinue: after-checks sends the 100 once the route\'s rules pass, before the handler reads', async (t) => {
   const routes = (app: import('fastify').FastifyInstance): void => {
     app.addHook('preParsing', async (request, reply) => {
       if (request.headers['x-deny'] === 'yes') return reply.code(403).send('denied in preParsing')
     })
-    app.post('/x', async () => 'ok')
+    // A parser that leaves the body to the handler, and a handler that never reads it.
+    app.addContentTypeParser('application/octet-stream', (request, payload, done) => done(null))
+    app.post('/x', async (request, reply) => reply.code(202).send('not reading'))
   }
-  const request = upload('/x', { 'content-type': 'application/json', 'content-length': 2, 'x-deny': 'yes' })
-  const onRead = await listen(t, routes)
-  const r1 = await rawRequest({ port: onRead.port, head: request, body: '{}' })
-  t.equal(r1.status, 403)
-  t.same(r1.informational, [], 'on-read (default): the preParsing hook answers before any 100')
-  const afterChecks = await listen(t, routes, { plugin: { sendContinue: 'after-checks' } })
-  const r2 = await rawRequest({ port: afterChecks.port, head: request, body: '{}' })
-  t.equal(r2.status, 403)
-  t.same(r2.informational, ['HTTP/1.1 100 Continue'], 'after-checks: the 100 went out as soon as the plugin approved')
+  for (const [name, plugin] of [['on-read', {}], ['after-checks', { sendContinue: 'after-checks' }]] as const) {
+    const server = await listen(t, routes, { plugin })
+    const denied = await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/octet-stream', 'content-length': 2, 'x-deny': 'yes' }), body: '{}' })
+    t.equal(denied.status, 403)
+    t.same(denied.informational, [], `${name}: an app preParsing hook answers before the plugin's, with no 100`)
+    const unread = await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/octet-stream', 'content-length': 2 }), body: '{}' })
+    t.equal(unread.status, 202)
+    t.same(unread.informational, name === 'after-checks' ? ['HTTP/1.1 100 Continue'] : [], `${name}: a handler that does not read`)
+  }
   // The route can choose too.
   const perRoute = await listen(t, (app) => {
     app.post('/x', { config: { expect: { sendContinue: 'after-checks' } } }, async (request, reply) => reply.code(202).send('not reading'))
@@ -373,35 +382,39 @@ t.test('config.expect.check: sync, async, throwing, answering itself', async (t)
   t.equal(answered.headers.connection, 'close', 'Node ends a connection whose announced body was never asked for')
 })
 
-t.test('each rejection is logged with its reason and the bytes the client kept', async (t) => {
+t.test('each refusal is logged once, whoever refused, with its reason, status and the bytes the client kept', async (t) => {
   const server = await listen(t, (app) => {
+    app.addHook('onRequest', async (request, reply) => { if (request.headers.authorization === 'no') return reply.code(401).send('who') })
     app.post('/x', { bodyLimit: 10 }, async () => 'ok')
   }, { plugin: { rejectionLogLevel: 'warn' } })
-  await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', 'content-length': 123456 }), body: '' })
-  const line = server.logs.find((l) => l.expect !== undefined)
-  t.equal(line?.level, 40)
-  t.same(line?.expect, { reason: 'body-limit', statusCode: 413, declaredLength: 123456 })
-  t.match(line?.msg, 'upload refused before its body: Request body is too large')
-  t.ok(line?.reqId, 'logged through request.log')
+  const cases: Array<[Record<string, string | number>, string, number]> = [
+    [{ 'content-length': 123456 }, 'body-limit', 413],
+    [{ 'content-length': 5, authorization: 'no' }, 'hook', 401],
+    [{ 'content-length': 5, 'content-type': 'no/parser' }, 'media-type', 415]
+  ]
+  for (const [headers, reason, statusCode] of cases) {
+    const before = server.logs.length
+    await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', ...headers }), body: '' })
+    const lines = server.logs.slice(before).filter((l) => l.expect !== undefined)
+    t.equal(lines.length, 1, `${reason}: one line`)
+    t.equal(lines[0]?.level, 40)
+    t.same(lines[0]?.expect, { verdict: 'refused', reason, statusCode, declaredLength: headers['content-length'] })
+    t.same(lines[0]?.req, { method: 'POST', url: '/x' })
+    t.match(lines[0]?.msg, `upload refused before its body: ${statusCode} ${reason}`)
+  }
 })
 
-t.test('a request without Expect never meets the gate after the route\'s first request', async (t) => {
-  const server = await listen(t, (app) => {
+t.test('requests without Expect meet nothing of the plugin\'s: route hook lists as in plain Fastify', async (t) => {
+  const routes = (app: import('fastify').FastifyInstance): void => {
     app.get('/plain', async () => 'plain')
-    app.get('/hooked', { onRequest: async function ownHook () {} }, async () => 'hooked')
-  })
-  const printed = (): string => server.app.printRoutes({ method: 'GET', includeHooks: true, commonPrefix: false })
-  t.match(printed(), /fastifyExpectGate/, 'addHook put the gate in every route')
-  for (const path of ['/plain', '/hooked']) {
-    const r = await rawRequest({ port: server.port, head: head(`GET ${path} HTTP/1.1`, { host: 'x' }) })
-    t.equal(r.status, 200)
+    app.post('/hooked', { onRequest: async function ownHook () {} }, async () => 'hooked')
+    app.put('/ruled', { bodyLimit: 10 }, async () => 'ruled')
   }
-  const routes = printed()
-  t.notMatch(routes, /fastifyExpectGate/, 'no route lists the gate')
-  t.match(routes, /ownHook/, 'the route keeps its own hooks')
-  // ...and expectation requests still reach it.
-  const r = await rawRequest({ port: server.port, head: head('GET /hooked HTTP/1.1', { host: 'x', expect: 'nope' }) })
-  t.equal(r.status, 417)
+  const print = (app: import('fastify').FastifyInstance): string => app.printRoutes({ includeHooks: true, commonPrefix: false })
+  const plain = await listen(t, routes, { plugin: false })
+  const withPlugin = await listen(t, routes)
+  const expected = print(plain.app).replace(/(\/ruled \(PUT\)\n)/, '$1    • (preParsing) ["fastifyExpectRules()"]\n')
+  t.equal(print(withPlugin.app), expected, 'only the route that declares a rule has a hook of the plugin\'s')
 })
 
 t.test('Fastify\'s own error classes, so error handlers see the same errors', async (t) => {
@@ -434,7 +447,7 @@ t.test('a GET with a body: Fastify never reads it, so no 100 and no checks', asy
   const r = await rawRequest({ port: server.port, head: requestHead, body: '0123456789' })
   t.equal(r.status, 200)
   t.same(r.informational, [])
-  t.same(JSON.parse(r.body).info, { present: true, verdict: 'ignored', continueSent: false })
+  t.same(JSON.parse(r.body).info, { present: true, verdict: 'pending', continueSent: false })
   t.equal(r.headers.connection, 'close', 'the unread body ends the connection')
   t.equal(server.bytesRead() - before, requestHead.length)
 })
@@ -557,24 +570,32 @@ t.test('no body framed, refused by an earlier hook: the connection still stays u
   t.equal(second.status, 200)
 })
 
-t.test('a plugin that wraps every hook (tracing) hides the gate: it then stays in the route\'s list', async (t) => {
-  const server = await listen(t, (app) => {
-    app.post('/x', { bodyLimit: 10 }, async () => 'ok')
-  }, {
-    before: (app) => {
-      const addHook = app.addHook.bind(app) as (name: string, fn: (...args: any[]) => unknown) => unknown
-      ;(app as any).addHook = (name: string, fn: (...args: any[]) => unknown) => {
-        const handlerWrapped = function (this: unknown, ...args: unknown[]) { return fn.apply(this, args) }
-        // Fastify tells callback hooks from async ones by their arity: keep it, as tracers do.
-        return addHook(name, Object.defineProperty(handlerWrapped, 'length', { value: fn.length }))
-      }
+t.test('a plugin that wraps every hook (tracing), registered before or after: rules apply once, after the route\'s hooks', async (t) => {
+  for (const order of ['before', 'after'] as const) {
+    let checks = 0
+    const wrapAll = (app: import('fastify').FastifyInstance): void => {
+      app.addHook('onRoute', (route) => {
+        for (const name of ['onRequest', 'preParsing'] as const) {
+          const hooks = route[name] === undefined ? [] : [route[name]].flat() as Array<(...args: any[]) => unknown>
+          route[name] = hooks.map((fn) => Object.defineProperty(function traced (this: unknown, ...args: unknown[]) { return fn.apply(this, args) }, 'length', { value: fn.length })) as never
+        }
+      })
     }
-  })
-  for (let i = 0; i < 2; i++) {
-    const ok = await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', 'content-length': 2 }), body: '{}' })
-    t.same(ok.informational, ['HTTP/1.1 100 Continue'], `accepted #${i}`)
+    const server = await listen(t, (app) => {
+      if (order === 'after') wrapAll(app)
+      app.post('/x', {
+        bodyLimit: 10,
+        onRequest: async (request, reply) => { if (request.headers.authorization === undefined) return reply.code(401).send('who') },
+        config: { expect: { check: () => { checks++ } } }
+      }, async () => 'ok')
+    }, { before: order === 'before' ? wrapAll : undefined })
+    const ok = await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', 'content-length': 2, authorization: 'a' }), body: '{}' })
+    t.same(ok.informational, ['HTTP/1.1 100 Continue'], `${order}: accepted`)
     t.equal(ok.status, 200)
-    const big = await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', 'content-length': 100 }), body: '' })
-    t.equal(big.status, 413, `refused #${i}`)
+    t.equal(checks, 1, `${order}: the check ran once`)
+    const big = await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', 'content-length': 100, authorization: 'a' }), body: '' })
+    t.equal(big.status, 413, `${order}: refused`)
+    const who = await rawRequest({ port: server.port, head: upload('/x', { 'content-type': 'application/json', 'content-length': 100 }), body: '' })
+    t.equal(who.status, 401, `${order}: the route's hook answered first`)
   }
 })

@@ -1,46 +1,23 @@
-// The public type surface. Option and route-config types come from the same
-// TypeBox schemas the plugin validates with (dist/options.d.ts).
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
-import type { FastifyErrorConstructor } from '@fastify/error'
-import type { Static } from '@sinclair/typebox'
-import type { PluginOptionsSchema, RouteExpectSchema } from '../dist/options'
+// The public type surface, in the `export =` shape CommonJS consumers need.
+// Every type comes from the source (dist/index.d.ts, built from plugin/):
+// nothing is declared twice. The source also augments Fastify's route config.
+import type * as source from '../dist/index'
 
-type FastifyExpect = FastifyPluginCallback<fastifyExpect.FastifyExpectOptions>
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** fastify-expect rules for this route, or `false` to turn the plugin off for it. */
-    expect?: fastifyExpect.RouteExpectConfig
-  }
-  interface FastifyRequest {
-    /** What fastify-expect saw and did for this request. */
-    readonly expectation: fastifyExpect.ExpectationInfo
-  }
-}
+type FastifyExpect = typeof source.default
 
 declare namespace fastifyExpect {
-  export type FastifyExpectOptions = Static<typeof PluginOptionsSchema>
-  type RouteRules = Exclude<Static<typeof RouteExpectSchema>, false>
-  export type RouteExpectConfig = false | (Omit<RouteRules, 'check'> & {
-    /** Runs before the body is sent; throw (or reject) to refuse the upload with that error. */
-    check?: (request: FastifyRequest, reply: FastifyReply) => unknown
-  })
-  export type Verdict = 'pending' | 'approved' | 'rejected' | 'ignored'
-  export interface ExpectationInfo {
-    /** The request carried an Expect field. */
-    readonly present: boolean
-    /** Where the plugin's decision stands; undefined when it never looked at the request. */
-    readonly verdict: Verdict | undefined
-    /** A `100 Continue` was written for this request. */
-    readonly continueSent: boolean
-  }
-  export const errorCodes: {
-    FST_ERR_EXPECTATION_FAILED: FastifyErrorConstructor<{ code: 'FST_ERR_EXPECTATION_FAILED', statusCode: 417 }, [string]>
-    FST_ERR_EXPECT_INVALID_FRAMING: FastifyErrorConstructor<{ code: 'FST_ERR_EXPECT_INVALID_FRAMING', statusCode: 400 }, [string]>
-  }
+  export type FastifyExpectOptions = source.FastifyExpectOptions
+  export type RouteExpectConfig = source.RouteExpectConfig
+  export type ExpectationInfo = source.ExpectationInfo
+  export type Verdict = source.Verdict
+  export type DecisionMessage = source.DecisionMessage
+  export const errorCodes: typeof source.errorCodes
+  export const expectationOf: typeof source.expectationOf
+  export const decisionChannel: typeof source.decisionChannel
   export const fastifyExpect: FastifyExpect
   export { fastifyExpect as default }
 }
 
+// A function declaration, so that the namespace above merges with it.
 declare function fastifyExpect (...params: Parameters<FastifyExpect>): ReturnType<FastifyExpect>
 export = fastifyExpect

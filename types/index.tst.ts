@@ -1,6 +1,6 @@
 import Fastify from 'fastify'
 import { expect } from 'tstyche'
-import fastifyExpect, { errorCodes, fastifyExpect as named, type ExpectationInfo, type FastifyExpectOptions, type RouteExpectConfig } from '..'
+import fastifyExpect, { errorCodes, expectationOf, fastifyExpect as named, type ExpectationInfo, type FastifyExpectOptions, type RouteExpectConfig } from '..'
 
 const app = Fastify()
 
@@ -33,7 +33,7 @@ app.put('/c', {
     expect: {
       sendContinue: 'after-checks',
       check: async (request, reply) => {
-        expect(request.expectation.present).type.toBe<boolean>()
+        expect(expectationOf(request).present).type.toBe<boolean>()
         expect(reply.code).type.toBeCallableWith(403)
       }
     }
@@ -49,12 +49,20 @@ expect<RouteExpectConfig>().type.not.toBeAssignableFrom({ sendContinue: 'never' 
 
 // Per-request info
 app.get('/h', async (request) => {
-  expect(request.expectation).type.toBe<ExpectationInfo>()
-  expect(request.expectation.continueSent).type.toBe<boolean>()
-  expect(request.expectation.verdict).type.toBe<'pending' | 'approved' | 'rejected' | 'ignored' | undefined>()
+  expect(expectationOf(request)).type.toBe<ExpectationInfo>()
+  expect(expectationOf(request.raw).continueSent).type.toBe<boolean>()
+  expect(expectationOf(request).verdict).type.toBe<'pending' | 'continued' | 'refused' | 'expectation-failed' | 'ignored' | 'none'>()
   return 'ok'
 })
 
 // Error codes
 expect(new errorCodes.FST_ERR_EXPECTATION_FAILED('x').statusCode).type.toBe<417>()
 expect(new errorCodes.FST_ERR_EXPECT_INVALID_FRAMING('x').code).type.toBe<'FST_ERR_EXPECT_INVALID_FRAMING'>()
+
+// At route position, config.expect takes only false or the documented object.
+expect(app.put).type.not.toBeCallableWith('/t', { config: { expect: true } }, async () => 'ok')
+expect(app.put).type.not.toBeCallableWith('/t', { config: { expect: 'yes' } }, async () => 'ok')
+expect(app.route).type.not.toBeCallableWith({ method: 'PUT', url: '/t', config: { expect: true }, handler: async () => 'ok' })
+// Unknown keys inside the object: Fastify widens a route's config to what the literal says,
+// so they are caught at registration (a TypeError naming the key) and where RouteExpectConfig is named.
+expect<RouteExpectConfig>().type.not.toBeAssignableFrom({ contentType: ['image/png'] })

@@ -1,7 +1,7 @@
 import Fastify from 'fastify'
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { expect } from 'tstyche'
-import fastifyExpect from '..'
+import fastifyExpect, { expectationOf } from '..'
 
 // Routes typed by @fastify/type-provider-typebox (v6, `typebox` 1.x) keep config.expect typed.
 const app = Fastify().withTypeProvider<TypeBoxTypeProvider>()
@@ -14,14 +14,14 @@ app.post('/items', {
     expect: {
       contentTypes: ['application/json'],
       check: async (request) => {
-        expect(request.expectation.present).type.toBe<boolean>()
+        expect(expectationOf(request).present).type.toBe<boolean>()
       }
     }
   }
 }, async (request) => {
   expect(request.body).type.toBe<{ name: string }>()
   expect(request.headers['x-tenant']).type.toBe<string>()
-  expect(request.expectation.continueSent).type.toBe<boolean>()
+  expect(expectationOf(request).continueSent).type.toBe<boolean>()
   return request.body.name
 })
 app.post('/off', { schema: { body: Body }, config: { expect: false } }, async () => 'ok')
