@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npx fastify-expect probe <url>`: see USAGE in probe-args.ts.
-import { parseProbeArgs, USAGE, UsageError } from './probe-args'
+import { parseProbeArgs, USAGE, type UsageError } from './probe-args'
 import { probe, type ProbeResult } from './probe'
 import { advise } from './probe-advice'
 import { formatReport } from './probe-report'
@@ -21,8 +21,8 @@ export async function main (argv: readonly string[], output: Output): Promise<nu
   try {
     parsed = parseProbeArgs(argv)
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error
-    output.err(`fastify-expect: ${error.message}\nRun "fastify-expect --help" for the options.\n`)
+    // parseProbeArgs throws only UsageError.
+    output.err(`fastify-expect: ${(error as UsageError).message}\nRun "fastify-expect --help" for the options.\n`)
     return 2
   }
   if (parsed.help) {

@@ -1,6 +1,7 @@
 // What a probe result means for the people who run the server and for the
 // clients that upload to it: the playbook, one situation at a time.
 import type { ProbeResult } from './probe'
+import type { ProbeError } from './probe-errors'
 
 /** How long common clients wait for a 100 before sending the body anyway. */
 export const CLIENT_WAITS = 'curl 1 s (--expect100-timeout), Go\'s http.DefaultTransport 1 s (ExpectContinueTimeout), ' +
@@ -49,8 +50,9 @@ function continueAdvice (result: ProbeResult): string[] {
       'Content-Type). A final status then means refusals come before the body; a 100 again means every refused ' +
       'upload is sent in full first.'
   ]
-  if ((result.answerMs ?? 0) > 1000) {
-    advice.push(`The 100 came after ${result.answerMs as number} ms: curl and Go wait only 1 s, so they had already ` +
+  const answerMs = result.answerMs as number
+  if (answerMs > 1000) {
+    advice.push(`The 100 came after ${answerMs} ms: curl and Go wait only 1 s, so they had already ` +
       'started sending the body. Find what delays it (a proxy, a slow hook), or raise those clients\' expect timeout.')
   }
   return advice
@@ -105,7 +107,7 @@ function noAnswerAdvice (result: ProbeResult): string[] {
 }
 
 function connectionAdvice (result: ProbeResult): string[] {
-  const code = result.error?.code ?? ''
+  const { code } = result.error as ProbeError
   if (code === 'closed' || code === 'ECONNRESET' || code === 'EPIPE') {
     return ['The server or a proxy dropped the connection on seeing the head: some reject Expect (or the declared ' +
       'size) this way. Try again without it (--header \'Expect:\') or with a smaller --size to compare.']

@@ -1,5 +1,6 @@
 // Command-line arguments of `fastify-expect probe`: parsed and checked here, so
 // that every mistake gets a clear message (and exit code 2) before any socket opens.
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 
 export const DEFAULT_SIZE = 10 * 1024 * 1024
@@ -21,6 +22,7 @@ Options:
                             Authorization, or Expect to try another expectation)
   -t, --timeout <ms>        how long to wait for an answer (default ${DEFAULT_TIMEOUT_MS})
   -k, --insecure            https: do not verify the server's certificate
+      --cacert <file>       https: also trust the CA certificates in this PEM file
       --json                one JSON object on stdout, for scripts
   -h, --help                this text
 
@@ -36,6 +38,8 @@ export interface ProbeArgs {
   headers: Array<[string, string]>
   timeoutMs: number
   insecure: boolean
+  /** PEM text of --cacert. */
+  ca?: string
   json: boolean
 }
 
@@ -66,7 +70,7 @@ const OWN_HEADERS = new Set(['content-length', 'transfer-encoding'])
 /** `10M`, `1.5MiB`, `2000000`: a whole number of bytes. */
 export function parseSize (text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())
-  const unit = match === null ? undefined : UNITS[(match[2] ?? '').toLowerCase()]
+  const unit = match === null ? undefined : UNITS[(match[2] as string).toLowerCase()]
   if (match === null || unit === undefined) {
     throw new UsageError(`bad --size "${text}": expected a number of bytes, optionally with K, M, G, KB, MB or GB (e.g. 10M)`)
   }
@@ -128,6 +132,7 @@ export function parseProbeArgs (argv: readonly string[]): ParsedArgs {
         header: { type: 'string', short: 'H', multiple: true },
         timeout: { type: 'string', short: 't' },
         insecure: { type: 'boolean', short: 'k' },
+        cacert: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
       }
@@ -144,16 +149,26 @@ export function parseProbeArgs (argv: readonly string[]): ParsedArgs {
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0] as string}": one URL per probe`)
   const method = values.method ?? 'PUT'
   if (!TOKEN.test(method)) throw new UsageError(`bad --method "${method}": not a valid HTTP method name`)
-  return {
-    help: false,
-    args: {
-      url: parseUrl(url),
-      method,
-      size: values.size === undefined ? DEFAULT_SIZE : parseSize(values.size),
-      headers: (values.header ?? []).map(parseHeader),
-      timeoutMs: values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseTimeout(values.timeout),
-      insecure: values.insecure === true,
-      json: values.json === true
-    }
+  const args: ProbeArgs = {
+    url: parseUrl(url),
+    method,
+    size: values.size === undefined ? DEFAULT_SIZE : parseSize(values.size),
+    headers: (values.header ?? []).map(parseHeader),
+    timeoutMs: values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseTimeout(values.timeout),
+    insecure: values.insecure === true,
+    json: values.json === true
   }
+  if (values.cacert !== undefined) args.ca = readPem(values.cacert)
+  return { help: false, args }
+}
+
+function readPem (file: string): string {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new UsageError(`bad --cacert "${file}": ${(error as Error).message}`)
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`bad --cacert "${file}": no PEM certificate in it`)
+  return text
 }

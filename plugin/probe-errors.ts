@@ -6,11 +6,16 @@ export interface ProbeError {
   message: string
 }
 
+/** The URL's port, or the scheme's default. */
+export function portOf (url: URL): number {
+  return url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80
+}
+
 const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|CERT_|HOSTNAME_MISMATCH)/
 
-export function describeSocketError (error: Error & { code?: string }, url: URL, afterHeadMs?: number): ProbeError {
+export function describeSocketError (error: Error & { code?: string, reason?: string }, url: URL, afterHeadMs?: number): ProbeError {
   const code = error.code ?? 'ERROR'
-  const where = `${url.hostname}:${url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : url.port}`
+  const where = `${url.hostname}:${portOf(url)}`
   switch (code) {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
@@ -33,7 +38,7 @@ export function describeSocketError (error: Error & { code?: string }, url: URL,
   }
   if (TLS_CODE.test(code)) {
     const hint = /CERT|SIGNED|VERIFY|HOSTNAME|ALTNAME/.test(code) ? ' (use --insecure to skip certificate verification)' : url.protocol === 'https:' ? ' (does this port speak TLS? try http://)' : ''
-    return { code, message: `TLS handshake with ${where} failed: ${error.message}${hint}` }
+    return { code, message: `TLS handshake with ${where} failed: ${error.reason ?? error.message}${hint}` }
   }
   return { code, message: `connection to ${where} failed: ${error.message}` }
 }

@@ -1,5 +1,6 @@
 // The probe's result as text for a person (the CLI's default output).
 import type { ProbeResult } from './probe'
+import type { ProbeError } from './probe-errors'
 
 /** Response headers worth showing (all are in the --json output). */
 const SHOWN = ['content-type', 'content-length', 'transfer-encoding', 'connection', 'server', 'via', 'www-authenticate', 'retry-after', 'location']
@@ -37,7 +38,7 @@ export function formatReport (result: ProbeResult, advice: readonly string[]): s
       lines.push(`Result: no answer within ${result.timeoutMs} ms (body not sent)`)
       break
     case 'connection-error':
-      lines.push(`Result: connection error: ${result.error?.message ?? 'unknown'}`)
+      lines.push(`Result: connection error: ${(result.error as ProbeError).message}`)
       break
   }
   lines.push('Advice:')

@@ -4,7 +4,7 @@
 import net, { type Socket } from 'node:net'
 import tls from 'node:tls'
 import { performance } from 'node:perf_hooks'
-import { describeSocketError, type ProbeError } from './probe-errors'
+import { describeSocketError, portOf, type ProbeError } from './probe-errors'
 import { decodeChunked } from './probe-chunked'
 
 export type ProbeOutcome = 'continue' | 'final' | 'expectation-failed' | 'no-answer' | 'connection-error'
@@ -107,14 +107,12 @@ export function parseResponseHead (text: string): Omit<ProbeResponse, 'bodyExcer
 function connect (request: ProbeRequest): { socket: Socket, ready: string } {
   const host = request.url.hostname.replace(/^\[(.*)\]$/, '$1')
   if (request.url.protocol === 'https:') {
-    const port = Number(request.url.port === '' ? 443 : request.url.port)
-    const options: tls.ConnectionOptions = { host, port, ALPNProtocols: ['http/1.1'], rejectUnauthorized: request.insecure !== true }
+    const options: tls.ConnectionOptions = { host, port: portOf(request.url), ALPNProtocols: ['http/1.1'], rejectUnauthorized: request.insecure !== true }
     if (net.isIP(host) === 0) options.servername = host
     if (request.ca !== undefined) options.ca = [...tls.rootCertificates, request.ca]
     return { socket: tls.connect(options), ready: 'secureConnect' }
   }
-  const port = Number(request.url.port === '' ? 80 : request.url.port)
-  return { socket: net.connect({ host, port }), ready: 'connect' }
+  return { socket: net.connect({ host, port: portOf(request.url) }), ready: 'connect' }
 }
 
 /** Ends the connection without the body: FIN (close_notify over TLS), then destroys it if the server lingers. */
@@ -161,7 +159,7 @@ export function probe (request: ProbeRequest): Promise<ProbeResult> {
     const finishFinal = (): void => finish(final?.response.status === 417 ? 'expectation-failed' : 'final')
     const onTimeout = (): void => {
       if (final !== undefined) finishFinal()
-      else if (headSentAt === undefined) finish('connection-error', { code: 'connect-timeout', message: `could not connect to ${request.url.host} within ${request.timeoutMs} ms` })
+      else if (headSentAt === undefined) finish('connection-error', { code: 'connect-timeout', message: `could not set up a connection to ${request.url.host} within ${request.timeoutMs} ms` })
       else finish('no-answer')
     }
     let timer = setTimeout(onTimeout, request.timeoutMs)
@@ -206,7 +204,8 @@ export function probe (request: ProbeRequest): Promise<ProbeResult> {
           finish('connection-error', notHttp(received))
           return
         }
-        const at = ms(headSentAt ?? started)
+        // Data comes only after the head: it is written as soon as the connection is up.
+        const at = ms(headSentAt as number)
         if (parsed.status === 100) {
           result.answerMs = at
           finish('continue')
@@ -239,23 +238,21 @@ export function probe (request: ProbeRequest): Promise<ProbeResult> {
       timer = setTimeout(onTimeout, request.timeoutMs)
     })
     socket.on('data', onData)
-    socket.on('error', (error: Error) => {
-      if (final !== undefined) finishFinal()
-      else finish('connection-error', describeSocketError(error, request.url, headSentAt === undefined ? undefined : ms(headSentAt)))
-    })
-    socket.on('close', () => {
-      if (final !== undefined) {
-        if (final.framing === 'close') final.response.bodyComplete = final.raw.length <= EXCERPT_BYTES
-        finishFinal()
-      } else {
-        finish('connection-error', {
-          code: 'closed',
-          message: headSentAt === undefined
-            ? 'the server closed the connection before it was set up'
-            : `the server closed the connection without an answer after ${ms(headSentAt)} ms`
-        })
+    /** The connection ended (or failed): with a final status in, report it; without, a connection error. */
+    const gone = (error?: Error): void => {
+      if (final === undefined) {
+        finish('connection-error', error === undefined
+          ? { code: 'closed', message: `the server closed the connection without an answer after ${ms(headSentAt ?? started)} ms` }
+          : describeSocketError(error, request.url, headSentAt === undefined ? undefined : ms(headSentAt)))
+        return
       }
-    })
+      // A body framed by the end of the connection ends here (a reset right after the data often
+      // reaches the client as a clean end: no attempt to tell them apart).
+      if (final.framing === 'close') final.response.bodyComplete = final.raw.length <= EXCERPT_BYTES
+      finishFinal()
+    }
+    socket.on('error', gone)
+    socket.on('close', () => gone())
   })
 }
 
