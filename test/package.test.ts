@@ -6,6 +6,8 @@
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { cp, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -75,6 +77,18 @@ t.test('the packed package, installed into an empty project', async (t) => {
     t.equal(result.code, 0, `node ${script}`, { stderr: result.stderr })
     t.match(JSON.parse(result.stdout || '{}'), expectedRun, `${script}: one function under every name, and it answers real expectation requests`)
   }
+
+  // The probe, as `npx fastify-expect probe` (the package's bin), against a plain Node server: Node answers 100.
+  const server = createServer((request, response) => { response.end() })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/upload`
+  const probed = await run('npx', ['--no-install', 'fastify-expect', 'probe', url, '--json'], project)
+  t.equal(probed.code, 0, 'npx fastify-expect probe', { stderr: probed.stderr })
+  t.match(JSON.parse(probed.stdout || '{}'), { outcome: 'continue', bodyBytesSent: 0 }, 'the probe reports the 100 of a plain Node server')
+  const usage = await run('npx', ['--no-install', 'fastify-expect', 'probe'], project)
+  t.equal(usage.code, 2, 'a usage error exits 2')
+  t.match(usage.stderr, /no URL given/)
 
   // TypeScript. The fixtures' @ts-expect-error lines (contentTypes: 5, a bad
   // option, the plugin not being `any`) fail the build if they meet no error.

@@ -1,0 +1,100 @@
+// @ts-check
+// Prometheus counters for fastify-expect's decisions, on /metrics.
+//
+//   npm run build && node examples/metrics-prometheus.js
+//
+// fastify-expect publishes every decision on the diagnostics_channel
+// `fastify-expect:decision` (the way Fastify, undici and OpenTelemetry publish
+// theirs); this example subscribes and counts with prom-client:
+// - fastify_expect_decisions_total{verdict}: continued, refused, expectation-failed, ignored;
+// - fastify_expect_refusals_total{reason,status}: final statuses sent before the body
+//   (refusals and 417s), e.g. reason="hook",status="401" or reason="body-limit",status="413";
+// - fastify_expect_bytes_not_received_total: the Content-Length those refused requests
+//   declared, i.e. upload bytes the clients never had to send.
+// The counters go to a registry of your choice (prom-client's global `register` by default
+// in your own app: `countDecisions(client.register)`); here, to the example's own registry.
+'use strict'
+const diagnosticsChannel = require('node:diagnostics_channel')
+const client = require('prom-client')
+const { buildUploadApp, TOKEN } = require('./upload-app')
+
+const CHANNEL = 'fastify-expect:decision'
+
+/**
+ * What fastify-expect publishes for each decision (request and response are Node's raw objects).
+ * @typedef {object} DecisionMessage
+ * @property {import('node:http').IncomingMessage} request
+ * @property {import('node:http').ServerResponse} response
+ * @property {'continued' | 'refused' | 'expectation-failed' | 'ignored'} verdict
+ * @property {string} reason e.g. 'body-limit', 'media-type', 'headers', 'check', 'hook', 'expectation', 'framing'
+ * @property {number} statusCode the final status, or 100 when continued
+ * @property {number | undefined} declaredLength the Content-Length, when there is one
+ * @property {string} method
+ * @property {string} url
+ */
+
+/**
+ * Subscribes to fastify-expect's decisions and counts them in `registry`.
+ * @param {client.Registry} [registry]
+ * @returns {{ registry: client.Registry, unsubscribe: () => void }}
+ */
+function countDecisions (registry = new client.Registry()) {
+  const decisions = new client.Counter({
+    name: 'fastify_expect_decisions_total',
+    help: 'Decisions fastify-expect took on requests with a body to decide, by verdict',
+    labelNames: ['verdict'],
+    registers: [registry]
+  })
+  const refusals = new client.Counter({
+    name: 'fastify_expect_refusals_total',
+    help: 'Requests answered with a final status before their body (refusals and 417), by reason and status',
+    labelNames: ['reason', 'status'],
+    registers: [registry]
+  })
+  const bytesNotReceived = new client.Counter({
+    name: 'fastify_expect_bytes_not_received_total',
+    help: 'Body bytes declared (Content-Length) by requests refused before their body: bytes clients did not send',
+    registers: [registry]
+  })
+  /** @param {unknown} message */
+  const onDecision = (message) => {
+    const decision = /** @type {DecisionMessage} */ (message)
+    decisions.inc({ verdict: String(decision.verdict) })
+    if (decision.verdict !== 'refused' && decision.verdict !== 'expectation-failed') return
+    refusals.inc({ reason: String(decision.reason), status: String(decision.statusCode) })
+    if (typeof decision.declaredLength === 'number' && decision.declaredLength > 0) bytesNotReceived.inc(decision.declaredLength)
+  }
+  diagnosticsChannel.subscribe(CHANNEL, onDecision)
+  return { registry, unsubscribe: () => { diagnosticsChannel.unsubscribe(CHANNEL, onDecision) } }
+}
+
+/**
+ * The example upload app (examples/upload-app.js) with GET /metrics.
+ * @param {Parameters<typeof buildUploadApp>[0]} [options]
+ */
+function buildMetricsApp (options = {}) {
+  const app = buildUploadApp(options)
+  const { registry, unsubscribe } = countDecisions()
+  app.get('/metrics', async (request, reply) => {
+    reply.type(registry.contentType)
+    return registry.metrics()
+  })
+  app.addHook('onClose', async () => { unsubscribe() })
+  return app
+}
+
+module.exports = { countDecisions, buildMetricsApp, CHANNEL }
+
+if (require.main === module) {
+  const app = buildMetricsApp({ logger: true })
+  app.listen({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1' }).then((address) => {
+    console.log(`metrics: ${address}/metrics`)
+    console.log('make a 10 MiB file: head -c 10485760 /dev/zero > /tmp/10m.bin (curl adds Expect: 100-continue above 1 MiB)')
+    console.log(`a refused upload (no token): curl -T /tmp/10m.bin -H 'content-type: application/octet-stream' ${address}/files/a.bin`)
+    console.log(`an accepted one: curl -T /etc/hostname -H 'authorization: ${TOKEN}' -H 'content-type: application/octet-stream' -H 'expect: 100-continue' ${address}/files/b.txt`)
+    console.log(`then: curl -s ${address}/metrics | grep fastify_expect`)
+  }, (error) => {
+    console.error(error)
+    process.exit(1)
+  })
+}
