@@ -20,12 +20,17 @@ import { resolvePluginOptions, type PluginOptions, type RouteExpectConfig } from
 import { refuseUnknownRoutes } from './not-found'
 import { CHANNEL, createReport, type DecisionMessage } from './report'
 import { installRules } from './route-rules'
+import { printRules, warnings, type SeenRoute } from './startup'
 import { isWired, wireServer } from './server-events'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** fastify-expect rules for this route, or `false` for none. */
     expect?: RouteExpectConfig
+  }
+  interface FastifyInstance {
+    /** Every route fastify-expect saw, with the rules it applies before the body (as printRoutes()). */
+    printExpectRules: () => string
   }
 }
 
@@ -68,8 +73,15 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
     fastify.log.warn(`fastify-expect: routes were declared before it loaded; their rules (bodyLimit, config.expect, schema) will not be applied before the body. Register it first: await app.register(fastifyExpect). Routes:\n${earlier}`)
   }
   refuseUnknownRoutes(fastify, (message) => { fastify.log.warn(message) })
+  const seen: SeenRoute[] = []
   fastify.addHook('onRoute', function expectRules (this: FastifyInstance, route) {
     installRules(route, internals.schemaErrorFormatter(this), options, settled)
+    seen.push({ name: `${[route.method].flat().join(',')} ${route.url}`, route, instance: this })
+  })
+  fastify.decorate('printExpectRules', () => printRules(seen, options))
+  fastify.addHook('onReady', function warnUnworkableRules (done) {
+    for (const message of warnings(seen, options)) fastify.log.warn(message)
+    done()
   })
 
   const linger = createLinger(options)

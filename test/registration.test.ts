@@ -203,3 +203,27 @@ t.test('concurrent requests on a route: every one meets the route\'s own hooks b
     t.same(r.informational, [], `request ${i}: no 100 before auth`)
   }
 })
+
+t.test('at start-up: a warning per declared media type no parser takes; printExpectRules() lists every route\'s rules', async (t) => {
+  const lines: Array<Record<string, any>> = []
+  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { lines.push(JSON.parse(line)) } } } })
+  await app.register(expectPlugin)
+  app.register(async (scoped) => {
+    scoped.addContentTypeParser('image/png', (request, payload, done) => done(null))
+    scoped.put('/img', { config: { expect: { contentTypes: ['image/png', 'image/*', 'application/pdf'] } } }, async () => 'ok')
+    scoped.post('/csv', { bodyLimit: 10, schema: { headers: { type: 'object' }, body: { content: { 'text/csv': { schema: {} } } } } }, async () => 'ok')
+  })
+  app.get('/plain', { exposeHeadRoute: false }, async () => 'ok')
+  await app.ready()
+  t.teardown(() => app.close())
+  const warned = lines.filter((l) => /no content-type parser takes it/.test(l.msg)).map((l) => l.msg as string)
+  t.equal(warned.length, 2, 'image/png has a parser; image/* is a range; application/pdf and text/csv have none')
+  t.match(warned.join('\n'), /PUT \/img declares application\/pdf \(config\.expect\.contentTypes\)/)
+  t.match(warned.join('\n'), /POST \/csv declares text\/csv \(schema\.body\.content\)/)
+  t.equal(app.printExpectRules(), [
+    'GET /plain: no rules (100 on the first read)',
+    'PUT /img: types image/png, image/*, application/pdf',
+    'POST /csv: schema types text/csv; bodyLimit 10; header schema',
+    ''
+  ].join('\n'))
+})
