@@ -41,6 +41,8 @@ function countBytes (request, payload, done) {
 function buildUploadApp (options = {}) {
   const { expect = true, logger = false, expectOptions = {}, serverOptions = {} } = options
   const app = Fastify({ logger, ...serverOptions })
+  // First: fastify-expect reads each route's rules as it is declared, so the
+  // routes live in plugins registered after it (or: await app.register(...)).
   if (expect) app.register(fastifyExpect, expectOptions)
 
   // Files: raw bytes, streamed, behind a token.
@@ -65,18 +67,20 @@ function buildUploadApp (options = {}) {
   })
 
   // JSON ingestion: a tenant header and a JSON body, at most 64 KiB.
-  app.post('/ingest', {
-    bodyLimit: 64 * 1024,
-    schema: {
-      headers: {
-        type: 'object',
-        required: ['x-tenant'],
-        properties: { 'x-tenant': { type: 'string', pattern: '^[a-z0-9-]+$' } }
-      },
-      body: { content: { 'application/json': { schema: { type: 'object' } } } }
-    }
-  }, async function ingest (request) {
-    return { tenant: request.headers['x-tenant'], keys: Object.keys(/** @type {object} */ (request.body)).length }
+  app.register(async function ingestion (app) {
+    app.post('/ingest', {
+      bodyLimit: 64 * 1024,
+      schema: {
+        headers: {
+          type: 'object',
+          required: ['x-tenant'],
+          properties: { 'x-tenant': { type: 'string', pattern: '^[a-z0-9-]+$' } }
+        },
+        body: { content: { 'application/json': { schema: { type: 'object' } } } }
+      }
+    }, async function ingest (request) {
+      return { tenant: request.headers['x-tenant'], keys: Object.keys(/** @type {object} */ (request.body)).length }
+    })
   })
 
   // S3-style object uploads (path-style, as the AWS SDK sends them with forcePathStyle).
