@@ -54,12 +54,22 @@ async function main () {
   })
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => String(row[i]).length)))
   const line = (/** @type {string[]} */ row) => row.map((cell, i) => i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)).join('  ')
-  console.log('A client sends each request with `Expect: 100-continue` and waits for the 100 before its body.\n')
+  console.log([
+    'The same nine requests to the example upload app, once without fastify-expect and once with it.',
+    'The client does what curl does for large uploads: it sends the headers with `Expect: 100-continue`,',
+    'waits for the server\'s "100 Continue" (go ahead), and only then sends the body.',
+    '',
+    '  "100 + 413": the server said go ahead, took the whole body, then refused it.',
+    '  "413" alone: the server refused from the headers; the client never sent the body.',
+    '  "body sent": body bytes that crossed the network; "ms": time to the final answer.',
+    ''
+  ].join('\n'))
   console.log(line(header))
   console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   for (const row of table) console.log(line(row))
   const saved = plain.reduce((sum, p, i) => sum + p.bytes - (expect[i]?.bytes ?? 0), 0)
   console.log(`\nBody bytes the clients did not have to send with fastify-expect: ${saved.toLocaleString('en')}`)
+  console.log('Try it yourself: `npx fastify-expect probe <url>` shows what any server answers to an expectation.')
 }
 
 main().catch((err) => {
