@@ -72,10 +72,12 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
   if (earlier !== '(empty tree)') {
     fastify.log.warn(`fastify-expect: routes were declared before it loaded; their rules (bodyLimit, config.expect, schema) will not be applied before the body. Register it first: await app.register(fastifyExpect). Routes:\n${earlier}`)
   }
-  refuseUnknownRoutes(fastify, (message) => { fastify.log.warn(message) })
+  const linger = createLinger(options)
+  const wiring = { options, settled, linger }
+  refuseUnknownRoutes(fastify, linger, (message) => { fastify.log.warn(message) })
   const seen: SeenRoute[] = []
   fastify.addHook('onRoute', function expectRules (this: FastifyInstance, route) {
-    installRules(route, internals.schemaErrorFormatter(this), options, settled)
+    installRules(route, internals.schemaErrorFormatter(this), wiring)
     seen.push({ name: `${[route.method].flat().join(',')} ${route.url}`, route, instance: this })
   })
   fastify.decorate('printExpectRules', () => printRules(seen, options))
@@ -84,7 +86,6 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
     done()
   })
 
-  const linger = createLinger(options)
   wireServer(fastify.server as EventEmitter, linger, options, settled)
   fastify.addHook('onListen', function wireExtraBindings (this: FastifyInstance, next) {
     for (const server of internals.serverBindings(this)) {

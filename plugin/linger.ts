@@ -31,7 +31,7 @@ interface HttpSocket extends Socket {
 }
 
 export interface Linger {
-  /** Per-connection setup: called from the server's connection event. */
+  /** A connection that may end with a body unread: it will close in stages (idempotent). */
   adopt (socket: Socket): void
   /** The server is closing: lingering sockets get at most a short grace (none with `force`). */
   close (force: boolean): void

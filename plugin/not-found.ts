@@ -7,12 +7,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
 import { stateOf } from './continue'
 import { bodyFraming, headOf } from './decide'
+import type { Linger } from './linger'
 import { isThenable, keepNoBody } from './route-rules'
 
 type SetNotFoundHandler = FastifyInstance['setNotFoundHandler']
 type Options = Record<string, unknown> & { preParsing?: unknown }
 
-export function refuseUnknownRoutes (fastify: FastifyInstance, warn: (message: string) => void): void {
+export function refuseUnknownRoutes (fastify: FastifyInstance, linger: Linger, warn: (message: string) => void): void {
+  const fastifyExpectNotFound = createNotFoundHook(linger)
   const original = fastify.setNotFoundHandler as (...args: unknown[]) => FastifyInstance
   const withHook = (options: unknown): Options => {
     const own = typeof options === 'object' && options !== null ? options as Options : {}
@@ -32,7 +34,8 @@ export function refuseUnknownRoutes (fastify: FastifyInstance, warn: (message: s
   }
 }
 
-function fastifyExpectNotFound (request: FastifyRequest, reply: FastifyReply, payload: Readable, done: (err: Error | null, payload?: Readable) => void): void {
+function createNotFoundHook (linger: Linger) {
+  return function fastifyExpectNotFound (request: FastifyRequest, reply: FastifyReply, payload: Readable, done: (err: Error | null, payload?: Readable) => void): void {
   const framing = bodyFraming(headOf(request.raw))
   if (typeof framing === 'string' || !framing.hasBody) {
     done(null, payload)
@@ -40,7 +43,7 @@ function fastifyExpectNotFound (request: FastifyRequest, reply: FastifyReply, pa
   }
   const state = stateOf(request.raw)
   if (state !== undefined) state.reason = 'not-found'
-  keepNoBody(reply)
+  keepNoBody(reply, linger)
   // The not-found handler, without a body parsed first; Fastify's chain stops here.
   const handler = request.routeOptions.handler as (this: unknown, request: FastifyRequest, reply: FastifyReply) => unknown
   let result: unknown
@@ -55,4 +58,5 @@ function fastifyExpectNotFound (request: FastifyRequest, reply: FastifyReply, pa
   } else if (result !== undefined && !reply.sent) {
     reply.send(result)
   }
+}
 }

@@ -8,6 +8,7 @@
 import { Transform, type Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { sendContinue, stateOf, type Settled } from './continue'
+import type { Linger } from './linger'
 import { bodyFraming, checkRules, headOf, type RouteRules } from './decide'
 import { FST_ERR_CTP_BODY_TOO_LARGE } from './errors'
 import { validateHeaders, type SchemaErrorFormatter } from './header-schema'
@@ -32,7 +33,15 @@ type PreParsing = (request: FastifyRequest, reply: FastifyReply, payload: Readab
  * preParsing hooks after the last onRoute hook, and binds them when the app
  * gets ready: an accessor there takes the route as it finally stands.
  */
-export function installRules (route: RouteOptions, formatter: SchemaErrorFormatter | undefined, options: ResolvedOptions, settled: Settled): void {
+/** What the plugin's hooks share: its options, where decisions are reported, the staged close. */
+export interface Wiring {
+  readonly options: ResolvedOptions
+  readonly settled: Settled
+  readonly linger: Linger
+}
+
+export function installRules (route: RouteOptions, formatter: SchemaErrorFormatter | undefined, wiring: Wiring): void {
+  const { options } = wiring
   const name = `${[route.method].flat().join(',')} ${route.url}`
   let hooks = route.preParsing
   let hook: { policy: RoutePolicy | undefined } | undefined
@@ -43,7 +52,7 @@ export function installRules (route: RouteOptions, formatter: SchemaErrorFormatt
     } else if (policy !== undefined) {
       hook = { policy }
       const own = hooks === undefined ? [] : [hooks].flat()
-      hooks = [...own, createRuleHook(hook, (route.schemaErrorFormatter as SchemaErrorFormatter | undefined) ?? formatter, settled)] as RouteOptions['preParsing']
+      hooks = [...own, createRuleHook(hook, (route.schemaErrorFormatter as SchemaErrorFormatter | undefined) ?? formatter, wiring)] as RouteOptions['preParsing']
     }
   }
   install() // also reports a bad config.expect at once, naming the route
@@ -78,7 +87,7 @@ export function policyOf (route: Pick<RouteOptions, 'bodyLimit' | 'schema' | 'co
   return declares ? policy : undefined
 }
 
-function createRuleHook (hook: { policy: RoutePolicy | undefined }, formatter: SchemaErrorFormatter | undefined, settled: Settled): PreParsing {
+function createRuleHook (hook: { policy: RoutePolicy | undefined }, formatter: SchemaErrorFormatter | undefined, { settled, linger }: Wiring): PreParsing {
   return function fastifyExpectRules (request, reply, payload, done) {
     const policy = hook.policy
     const raw = request.raw
@@ -91,7 +100,7 @@ function createRuleHook (hook: { policy: RoutePolicy | undefined }, formatter: S
     const state = stateOf(raw)
     const refuse = (reason: string, error: Error): void => {
       if (state !== undefined) state.reason = reason
-      keepNoBody(reply)
+      keepNoBody(reply, linger)
       done(error)
     }
     const verdict = checkRules(head, policy, framing.length)
@@ -113,7 +122,7 @@ function createRuleHook (hook: { policy: RoutePolicy | undefined }, formatter: S
       } else if (state !== undefined && policy.sendContinue === 'after-checks') {
         sendContinue(raw, state, settled)
       }
-      done(null, policy.bodyLimit !== undefined && framing.length === undefined ? limited(payload, policy.bodyLimit, reply) : payload)
+      done(null, policy.bodyLimit !== undefined && framing.length === undefined ? limited(payload, policy.bodyLimit, reply, linger) : payload)
     }
     if (policy.check === undefined) {
       proceed()
@@ -136,7 +145,7 @@ function createRuleHook (hook: { policy: RoutePolicy | undefined }, formatter: S
  * the route's limit as it streams, for every parser: 413, and the connection
  * ends rather than reading the rest.
  */
-function limited (payload: Readable, limit: number, reply: FastifyReply): Readable {
+function limited (payload: Readable, limit: number, reply: FastifyReply, linger: Linger): Readable {
   let received = 0
   const counter = new Transform({
     transform (chunk: Buffer, _encoding, callback) {
@@ -146,7 +155,7 @@ function limited (payload: Readable, limit: number, reply: FastifyReply): Readab
         return
       }
       payload.unpipe(counter)
-      keepNoBody(reply)
+      keepNoBody(reply, linger)
       callback(new FST_ERR_CTP_BODY_TOO_LARGE())
     }
   })
@@ -155,10 +164,13 @@ function limited (payload: Readable, limit: number, reply: FastifyReply): Readab
 
 /**
  * A body is refused unread: the connection ends with the answer, as Fastify's
- * own 413 does, so that no byte of it is ever taken for a next request.
+ * own 413 does, so that no byte of it is ever taken for a next request, and
+ * in stages, so that the client reads the answer (linger.ts).
  */
-export function keepNoBody (reply: FastifyReply): void {
-  if (reply.request.raw.httpVersionMajor === 1 && !reply.raw.headersSent) reply.header('connection', 'close')
+export function keepNoBody (reply: FastifyReply, linger: Linger): void {
+  if (reply.request.raw.httpVersionMajor !== 1 || reply.raw.headersSent) return
+  reply.header('connection', 'close')
+  if (reply.raw.socket !== null) linger.adopt(reply.raw.socket)
 }
 
 /** `schema.body.content` maps media types to schemas (Fastify's per-content-type body schemas). */

@@ -6,7 +6,6 @@ import type { EventEmitter } from 'node:events'
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
 import type { Socket } from 'node:net'
-import { Server as TlsServer } from 'node:tls'
 import { continueOnFirstRead, settle, track, type RawRequest, type RawResponse, type Settled } from './continue'
 import { bodyFraming, decide, headOf, parseContentLength, type Rejection } from './decide'
 import type { Linger } from './linger'
@@ -24,13 +23,15 @@ export function wireServer (server: EventEmitter, linger: Linger, options: Resol
   wired.add(server)
   server.on('checkContinue', onExpectation)
   server.on('checkExpectation', onExpectation)
-  // Every connection, TLS ones once the handshake is done: HTTP/2 sessions never call
-  // destroySoon, so only HTTP/1 connections (including allowHTTP1 ones) ever linger.
-  server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', (socket: Socket) => { linger.adopt(socket) })
 
   function onExpectation (this: EventEmitter, request: RawRequest, response: RawResponse): void {
-    if (request.httpVersionMajor === 2) resetAfterEarlyAnswer((request as { stream: ServerHttp2Stream }).stream, options)
-    else holdPipelined(request as IncomingMessage, response as ServerResponse)
+    if (request.httpVersionMajor === 2) {
+      resetAfterEarlyAnswer((request as { stream: ServerHttp2Stream }).stream, options)
+    } else {
+      // Only connections that carry an expectation close in stages (HTTP/2 sessions never call destroySoon).
+      linger.adopt(request.socket as Socket)
+      holdPipelined(request as IncomingMessage, response as ServerResponse)
+    }
     const decision = decide(headOf(request))
     switch (decision.action) {
       case 'reject': {

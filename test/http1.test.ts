@@ -415,6 +415,13 @@ t.test('requests without Expect meet nothing of the plugin\'s: route hook lists 
   const withPlugin = await listen(t, routes)
   const expected = print(plain.app).replace(/(\/ruled \(PUT\)\n)/, '$1    • (preParsing) ["fastifyExpectRules()"]\n')
   t.equal(print(withPlugin.app), expected, 'only the route that declares a rule has a hook of the plugin\'s')
+  // Sockets keep their shape: only a connection that carries an expectation gets the staged close.
+  const sockets: import('node:net').Socket[] = []
+  withPlugin.app.server.on('connection', (socket: import('node:net').Socket) => { sockets.push(socket) })
+  await rawRequest({ port: withPlugin.port, head: head('POST /hooked HTTP/1.1', { host: 'x', 'content-type': 'application/json', 'content-length': 2 }), body: '{}', sendBody: 'now' })
+  await rawRequest({ port: withPlugin.port, head: upload('/hooked', { 'content-type': 'application/json', 'content-length': 2 }), body: '{}' })
+  t.equal(sockets.length, 2)
+  t.same(sockets.map((socket) => Object.keys(socket).includes('destroySoon')), [false, true], 'own properties: none on the plain connection')
 })
 
 t.test('Fastify\'s own error classes, so error handlers see the same errors', async (t) => {
