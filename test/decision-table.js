@@ -30,6 +30,7 @@ const overLimit = JSON.stringify({ data: 'x'.repeat(2000) }) // over the routes'
  * @property {{ status: number, why: string }} [without] the answer without Expect, where it differs by design
  * @property {boolean} [keepsConnection] with Expect, the connection stays usable after the answer
  * @property {string} who who gives the final answer
+ * @property {string} decision with Expect, what `expectationOf()` (and the decision channel) says: verdict (reason)
  * @property {string} [note] why the "with Expect" column is what it is, when not obvious
  * @property {string} [todo] a known plugin bug: the row states the right answer and runs as a tap todo
  */
@@ -41,63 +42,72 @@ const rows = [
     request: { path: '/items', type: 'application/json', body: json },
     status: 200,
     continue: true,
-    who: 'the route handler; the 100 goes out when the JSON parser first reads the body'
+    who: 'the route handler; the 100 goes out when the JSON parser first reads the body',
+    decision: 'continued'
   },
   {
     name: 'auth hook refuses (onRequest)',
     request: { path: '/private/items', type: 'application/json', body: json },
     status: 401,
     continue: false,
-    who: 'the app\'s onRequest hook'
+    who: 'the app\'s onRequest hook',
+    decision: 'refused (hook)'
   },
   {
     name: 'rate limit (onRequest hook, as @fastify/rate-limit)',
     request: { path: '/limited/items', type: 'application/json', body: json },
     status: 429,
     continue: false,
-    who: 'the app\'s onRequest hook'
+    who: 'the app\'s onRequest hook',
+    decision: 'refused (hook)'
   },
   {
     name: 'load shedding (onRequest hook, as @fastify/under-pressure)',
     request: { path: '/busy/items', type: 'application/json', body: json },
     status: 503,
     continue: false,
-    who: 'the app\'s onRequest hook'
+    who: 'the app\'s onRequest hook',
+    decision: 'refused (hook)'
   },
   {
     name: 'no parser for the Content-Type',
     request: { path: '/items', type: 'application/x-unknown', body: 'abc' },
     status: 415,
     continue: false,
-    who: 'Fastify (no content-type parser)'
+    who: 'Fastify (no content-type parser)',
+    decision: 'refused (media-type)'
   },
   {
     name: 'type outside `config.expect.contentTypes`',
     request: { path: '/images', type: 'application/json', body: json },
     status: 415,
     continue: false,
-    who: 'fastify-expect (route rule)'
+    who: 'fastify-expect (route rule)',
+    decision: 'refused (media-type)'
   },
   {
     name: '`schema.body.content` lists only JSON, text/plain sent',
     request: { path: '/json-only', type: 'text/plain', body: 'hello' },
     status: 415,
     continue: false,
-    who: 'fastify-expect (route rule)'
+    who: 'fastify-expect (route rule)',
+    decision: 'refused (media-type)'
   },
   {
     name: 'Content-Length over the route `bodyLimit`, buffered parser',
     request: { path: '/small', type: 'application/json', body: overLimit },
     status: 413,
     continue: false,
-    who: 'Fastify (its limit by Content-Length)'
+    who: 'Fastify (its limit by Content-Length)',
+    decision: 'refused (body-limit)'
   },
   {
     name: 'Content-Length over the route `bodyLimit`, streaming parser',
     request: { method: 'PUT', path: '/stream', type: 'application/octet-stream', body: Buffer.alloc(2000, 7) },
     status: 413,
     continue: false,
-    who: 'fastify-expect (route rule)'
+    who: 'fastify-expect (route rule)',
+    decision: 'refused (body-limit)'
   },
   {
     name: 'chunked body over the route `bodyLimit`, streaming parser',
@@ -105,35 +115,40 @@ const rows = [
     status: 413,
     continue: true,
     note: 'the size is unknown until the body streams',
-    who: 'fastify-expect, while the body streams'
+    who: 'fastify-expect, while the body streams',
+    decision: 'continued'
   },
   {
     name: 'header schema fails',
     request: { path: '/tenant', type: 'application/json', body: json },
     status: 400,
     continue: false,
-    who: 'fastify-expect with the route\'s header validator (Fastify, after the body, without Expect)'
+    who: 'fastify-expect with the route\'s header validator (Fastify, after the body, without Expect)',
+    decision: 'refused (headers)'
   },
   {
     name: '`config.expect.check` throws a 403',
     request: { path: '/checked', type: 'application/json', body: json },
     status: 403,
     continue: false,
-    who: 'fastify-expect (the route\'s check)'
+    who: 'fastify-expect (the route\'s check)',
+    decision: 'refused (check)'
   },
   {
     name: 'unknown route, JSON body over the server\'s bodyLimit (2 MiB)',
     request: { path: '/nowhere', type: 'application/json', body: JSON.stringify({ data: 'x'.repeat(2 * MiB) }) },
     status: 404,
     continue: false,
-    who: 'the not-found handler, before the body is parsed (fastify-expect)'
+    who: 'the not-found handler, before the body is parsed (fastify-expect)',
+    decision: 'refused (not-found)'
   },
   {
     name: 'unknown route, body that is not valid JSON',
     request: { path: '/nowhere', type: 'application/json', body: '{not json' },
     status: 404,
     continue: false,
-    who: 'the not-found handler, before the body is parsed (fastify-expect)'
+    who: 'the not-found handler, before the body is parsed (fastify-expect)',
+    decision: 'refused (not-found)'
   },
   {
     name: 'unknown expectation (`Expect: foo`)',
@@ -141,7 +156,8 @@ const rows = [
     status: 417,
     continue: false,
     without: { status: 200, why: 'without the field there is no expectation to fail' },
-    who: 'fastify-expect, at the server event, before routing'
+    who: 'fastify-expect, at the server event, before routing',
+    decision: 'expectation-failed (expectation)'
   },
   {
     name: 'HTTP/1.0 with Expect',
@@ -150,7 +166,8 @@ const rows = [
     continue: false,
     clientWaits: false,
     note: 'the expectation is ignored, RFC 9110 §10.1.1',
-    who: 'the route handler'
+    who: 'the route handler',
+    decision: 'ignored (http/1.0)'
   },
   {
     name: 'Expect with `Content-Length: 0`',
@@ -159,7 +176,8 @@ const rows = [
     continue: false,
     keepsConnection: true,
     note: 'no body to ask for; the connection stays open',
-    who: 'the route handler'
+    who: 'the route handler',
+    decision: 'ignored (no-body)'
   },
   {
     name: 'GET with a body and Expect',
@@ -167,7 +185,8 @@ const rows = [
     status: 200,
     continue: false,
     note: 'Fastify never reads a GET body, so it is never asked for',
-    who: 'the route handler'
+    who: 'the route handler',
+    decision: 'ignored (answered-without-body)'
   }
 ]
 
@@ -187,9 +206,9 @@ function withoutExpect (row) {
 function renderTable (table = rows) {
   const cell = (/** @type {string} */ text) => text.replace(/\|/g, '\\|')
   return [
-    '| Situation | With `Expect: 100-continue` | Without `Expect` | Who answers |',
-    '| --- | --- | --- | --- |',
-    ...table.map((row) => `| ${[row.name, withExpect(row), withoutExpect(row), row.who].map(cell).join(' | ')} |`)
+    '| Situation | With `Expect: 100-continue` | Without `Expect` | Who answers | `expectationOf()` with Expect |',
+    '| --- | --- | --- | --- | --- |',
+    ...table.map((row) => `| ${[row.name, withExpect(row), withoutExpect(row), row.who, `\`${row.decision}\``].map(cell).join(' | ')} |`)
   ].join('\n')
 }
 

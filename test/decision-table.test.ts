@@ -3,12 +3,15 @@
 // a client that waits for the 100, and without it (body sent at once), by a raw
 // client and by curl. One answer per request: the same final status and error
 // either way, unless the row says why not. With Expect, a refused upload is
-// answered before its body: no 100, no body byte sent, only the head read.
+// answered before its body: no 100, no body byte sent, only the head read; and
+// expectationOf() tells the app which decision was taken.
 import t, { type Test } from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import net, { type Socket } from 'node:net'
 import { once } from 'node:events'
+import type { IncomingMessage } from 'node:http'
+import { expectationOf, type ExpectationInfo } from '../plugin/index'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { listen, type Listening } from './helpers/server'
 import { runCurl, skip as noCurl } from './helpers/curl'
@@ -73,15 +76,28 @@ function rawBody (row: Row): Buffer {
   return Buffer.concat([Buffer.from(`${payload.length.toString(16)}\r\n`), payload, Buffer.from('\r\n0\r\n\r\n')])
 }
 
-/**
- * The server's end of each connection, by the client's port: what the server
- * read for one request, whatever earlier connections still drain.
- */
-function serverSockets (server: Listening): (clientPort: number) => Socket | undefined {
-  const sockets = new Map<number, Socket>()
-  server.app.server.on('connection', (socket: Socket) => { sockets.set(socket.remotePort as number, socket) })
-  return (clientPort) => sockets.get(clientPort)
+interface ServerSide {
+  /** The server's end of the connection: what it read for this one request, whatever earlier ones still drain. */
+  socket (clientPort: number): Socket | undefined
+  /** Node's request object, from whichever server event it came (417s never reach Fastify). */
+  request (clientPort: number): IncomingMessage | undefined
 }
+
+/** What the server saw of each connection, by the client's port. */
+function serverSide (server: Listening): ServerSide {
+  const sockets = new Map<number, Socket>()
+  const requests = new Map<number, IncomingMessage>()
+  const http = server.app.server
+  http.on('connection', (socket: Socket) => { sockets.set(socket.remotePort as number, socket) })
+  // Listening after the plugin's own listeners changes nothing of what Node does.
+  for (const event of ['checkContinue', 'checkExpectation', 'request']) {
+    http.on(event, (request: IncomingMessage) => { requests.set(request.socket.remotePort as number, request) })
+  }
+  return { socket: (port) => sockets.get(port), request: (port) => requests.get(port) }
+}
+
+/** `verdict (reason)`, as the rows write it. */
+const describe = ({ verdict, reason }: ExpectationInfo): string => reason === undefined ? verdict : `${verdict} (${reason})`
 
 async function connect (port: number): Promise<Socket> {
   const socket = net.connect(port, '127.0.0.1')
@@ -89,7 +105,7 @@ async function connect (port: number): Promise<Socket> {
   return socket
 }
 
-async function rawRow (t: Test, server: Listening, serverSide: (clientPort: number) => Socket | undefined, row: Row): Promise<void> {
+async function rawRow (t: Test, server: Listening, seen: ServerSide, row: Row): Promise<void> {
   const body = rawBody(row)
   const requestHead = rawHead(row, true)
   const socket = await connect(server.port)
@@ -100,11 +116,15 @@ async function rawRow (t: Test, server: Listening, serverSide: (clientPort: numb
   t.same(r.informational, row.continue ? ['HTTP/1.1 100 Continue'] : [], row.continue ? 'a 100 came first' : 'no 100')
   if (bodyKept(row)) {
     t.equal(r.bodyBytesSent, 0, 'the client sent no body byte')
-    t.equal(serverSide(clientPort)?.bytesRead, requestHead.length, 'the server read only the head')
+    t.equal(seen.socket(clientPort)?.bytesRead, requestHead.length, 'the server read only the head')
   } else {
     t.equal(r.bodyBytesSent, body.length, 'the client sent its body')
-    if (row.status < 400) t.equal(serverSide(clientPort)?.bytesRead, requestHead.length + body.length, 'the server read it all')
+    if (row.status < 400) t.equal(seen.socket(clientPort)?.bytesRead, requestHead.length + body.length, 'the server read it all')
   }
+  const raw = seen.request(clientPort)
+  const info = raw === undefined ? undefined : expectationOf(raw)
+  t.equal(info === undefined ? 'not seen' : describe(info), row.decision, 'expectationOf() tells the app what happened')
+  t.equal(info?.continueSent, row.continue, 'and whether a 100 went out')
   if (row.keepsConnection === true) {
     t.equal(r.headers.connection, 'keep-alive', 'the connection stays open')
     const next = await rawRequest({ port: server.port, socket: r.socket, head: head('GET /items HTTP/1.1', { host: 'localhost' }) })
@@ -158,10 +178,10 @@ async function curlRow (t: Test, server: Listening, dir: string, row: Row, index
 // each on its own connection.
 t.test('the decision table', async (t) => {
   const server = await listen(t, routes)
-  const serverSide = serverSockets(server)
+  const seen = serverSide(server)
   t.test('raw client', async (t) => {
     for (const row of rows) {
-      await t.test(row.name, { todo: row.todo ?? false }, (t) => rawRow(t, server, serverSide, row))
+      await t.test(row.name, { todo: row.todo ?? false }, (t) => rawRow(t, server, seen, row))
     }
   })
   t.test('curl', { skip: noCurl }, async (t) => {
