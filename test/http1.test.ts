@@ -163,17 +163,6 @@ t.test('417 for expectations other than 100-continue, at the server event, befor
   bodyless.socket?.destroy()
 })
 
-t.test('HTTP/1.0: the expectation is ignored and the request proceeds', async (t) => {
-  const server = await listen(t, (app) => {
-    app.post('/x', async (request) => ({ body: request.body, info: expectationOf(request) }))
-  })
-  const body = json({ a: 1 })
-  const r = await rawRequest({ port: server.port, head: head('POST /x HTTP/1.0', { expect: '100-continue', 'content-type': 'application/json', 'content-length': body.length }), body, sendBody: 'now' })
-  t.equal(r.status, 200)
-  t.same(r.informational, [])
-  t.same(JSON.parse(r.body).body, { a: 1 })
-})
-
 t.test('no body framed: no 100, and the connection stays usable', async (t) => {
   const server = await listen(t, (app) => {
     app.get('/x', async (request) => ({ info: expectationOf(request) }))
