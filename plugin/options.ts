@@ -13,17 +13,23 @@ function build () {
   /**
    * When the `100 Continue` goes out for an accepted request:
    * - `on-read`: the first time anything reads the body (Go, hyper, Kestrel);
-   * - `after-checks`: as soon as the route's rules pass (routes with rules), else on read.
+   * - `after-checks`: as soon as the route's rules pass (routes with rules), else on read;
+   * - `immediately` (server-wide): at once, before any hook, as Node does (clients that
+   *   cannot take a final status in place of the 100, such as JDK 17's HttpClient).
    */
   const SendContinue = Type.Union([Type.Literal('on-read'), Type.Literal('after-checks')], {
     description: 'When the 100 Continue is written for an accepted request'
+  })
+  // Server-wide only: the route is not known yet when the request arrives.
+  const ServerSendContinue = Type.Union([Type.Literal('on-read'), Type.Literal('after-checks'), Type.Literal('immediately')], {
+    description: 'When the 100 Continue is written: on the first read, once the route\'s rules pass, or at once (before any hook, as Node does)'
   })
   const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), {
     description: 'Log level of the line written for each request refused before its body'
   }) as unknown as import('@sinclair/typebox').TUnion<Array<import('@sinclair/typebox').TLiteral<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>>>
   // Staged close (RFC 9112 §9.6): see linger.ts for the defaults.
   const PluginOptions = Type.Object({
-    sendContinue: Type.Optional(SendContinue),
+    sendContinue: Type.Optional(ServerSendContinue),
     rejectionLogLevel: Type.Optional(LogLevel),
     lingerTimeout: Type.Optional(Type.Integer({ minimum: 0, description: 'Milliseconds a connection answered before its body keeps reading (and discarding) after the response; 0 closes at once, as Node does' })),
     lingerBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Bytes read and discarded at most from such a connection before it is closed' })),
@@ -43,7 +49,7 @@ function build () {
     Type.Literal(false, { description: 'No rules for this route: it behaves as plain Fastify (the 100 still waits for the first read)' }),
     RouteRules
   ])
-  return { SendContinue, LogLevel, PluginOptions, RouteRules, RouteExpect }
+  return { SendContinue, ServerSendContinue, LogLevel, PluginOptions, RouteRules, RouteExpect }
 }
 
 type Schemas = ReturnType<typeof build>
@@ -54,6 +60,7 @@ export function schemas (): Schemas {
 }
 
 export type SendContinue = Static<Schemas['SendContinue']>
+export type ServerSendContinue = Static<Schemas['ServerSendContinue']>
 export type LogLevel = Static<Schemas['LogLevel']>
 export type PluginOptions = Static<Schemas['PluginOptions']>
 /**
@@ -71,7 +78,7 @@ export type RouteExpectConfig = false | (Omit<Static<Schemas['RouteRules']>, 'ch
 const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 
 export interface ResolvedOptions {
-  readonly sendContinue: SendContinue
+  readonly sendContinue: ServerSendContinue
   readonly rejectionLogLevel: LogLevel
   readonly lingerTimeout: number
   readonly lingerBytes: number

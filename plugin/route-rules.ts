@@ -79,7 +79,7 @@ export function policyOf (route: Pick<RouteOptions, 'bodyLimit' | 'schema' | 'co
     bodyLimit: route.bodyLimit ?? undefined,
     headers: schema?.headers !== undefined && schema.headers !== null,
     check: config.check as ExpectCheck | undefined,
-    sendContinue: config.sendContinue ?? options.sendContinue
+    sendContinue: config.sendContinue ?? (options.sendContinue === 'after-checks' ? 'after-checks' : 'on-read')
   }
   // after-checks needs a moment between the onRequest hooks and the first read: the hook.
   const declares = policy.contentTypes !== undefined || policy.schemaContentTypes !== undefined ||

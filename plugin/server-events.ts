@@ -6,7 +6,7 @@ import type { EventEmitter } from 'node:events'
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
 import type { Socket } from 'node:net'
-import { continueOnFirstRead, settle, track, type RawRequest, type RawResponse, type Settled } from './continue'
+import { continueOnFirstRead, sendContinue, settle, track, type RawRequest, type RawResponse, type Settled } from './continue'
 import { bodyFraming, decide, headOf, parseContentLength, type Rejection } from './decide'
 import type { Linger } from './linger'
 import type { ResolvedOptions } from './options'
@@ -50,9 +50,12 @@ export function wireServer (server: EventEmitter, linger: Linger, options: Resol
         settle(request, track(request, response, decision.declaredLength, 'pending'), 'ignored', 'no-body', settled)
         break
       }
-      case 'wait':
-        continueOnFirstRead(request, track(request, response, decision.declaredLength, 'pending'), settled)
+      case 'wait': {
+        const state = track(request, response, decision.declaredLength, 'pending')
+        continueOnFirstRead(request, state, settled)
+        if (options.sendContinue === 'immediately') sendContinue(request, state, settled)
         break
+      }
       case 'ignore':
         break
     }

@@ -24,6 +24,7 @@ t.test('resolvePluginOptions: defaults', async (t) => {
 t.test('resolvePluginOptions: valid values', async (t) => {
   t.same(resolvePluginOptions({ sendContinue: 'after-checks' }), { sendContinue: 'after-checks', rejectionLogLevel: 'info', ...LINGER_DEFAULTS })
   t.same(resolvePluginOptions({ sendContinue: 'on-read' }), { sendContinue: 'on-read', rejectionLogLevel: 'info', ...LINGER_DEFAULTS })
+  t.same(resolvePluginOptions({ sendContinue: 'immediately' }), { sendContinue: 'immediately', rejectionLogLevel: 'info', ...LINGER_DEFAULTS })
   for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
     t.same(resolvePluginOptions({ rejectionLogLevel: level }), { sendContinue: 'on-read', rejectionLogLevel: level, ...LINGER_DEFAULTS }, level)
   }
@@ -50,10 +51,10 @@ t.test('resolvePluginOptions: unknown options and wrong values are TypeErrors na
     ['typo', { sendContinu: 'on-read' }, 'fastify-expect options: /sendContinu Unexpected property'],
     ['unknown option', { timeout: 10 }, 'fastify-expect options: /timeout Unexpected property'],
     ['unknown next to a valid one', { sendContinue: 'on-read', foo: true }, 'fastify-expect options: /foo Unexpected property'],
-    ['wrong enum value', { sendContinue: 'never' }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks"'],
-    ['case matters', { sendContinue: 'ON-READ' }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks"'],
-    ['wrong type', { sendContinue: true }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks"'],
-    ['null is not undefined', { sendContinue: null }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks"'],
+    ['wrong enum value', { sendContinue: 'never' }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks", "immediately"'],
+    ['case matters', { sendContinue: 'ON-READ' }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks", "immediately"'],
+    ['wrong type', { sendContinue: true }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks", "immediately"'],
+    ['null is not undefined', { sendContinue: null }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks", "immediately"'],
     ['wrong log level', { rejectionLogLevel: 'loud' }, 'fastify-expect options: /rejectionLogLevel must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"'],
     ['log level as a number', { rejectionLogLevel: 30 }, 'fastify-expect options: /rejectionLogLevel must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"']
   ]

@@ -17,8 +17,10 @@ app.register(fastifyExpect, { lingerTimeout: 2000, lingerBytes: 16 * 1024 * 1024
 app.register(fastifyExpect, { lingerTimeout: 0 })
 expect(app.register).type.not.toBeCallableWith(fastifyExpect, { lingerTimeout: '5s' })
 expect(app.register).type.not.toBeCallableWith(fastifyExpect, { maxLingeringSockets: true })
+app.register(fastifyExpect, { sendContinue: 'immediately' })
+expect(app.put).type.not.toBeCallableWith('/i', { config: { expect: { sendContinue: 'immediately' } } }, async () => 'ok')
 expect<FastifyExpectOptions>().type.toBe<{
-  sendContinue?: 'on-read' | 'after-checks'
+  sendContinue?: 'on-read' | 'after-checks' | 'immediately'
   rejectionLogLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   lingerTimeout?: number
   lingerBytes?: number

@@ -57,6 +57,8 @@ export interface UploadServer {
 }
 
 export interface UploadServerOptions {
+  /** fastify-expect's options. */
+  expectOptions?: Record<string, unknown>
   http2?: boolean
   tls?: { key: string, cert: string }
   /** Extra routes for one test, added next to the example app's own. */
@@ -68,7 +70,7 @@ export async function startUploadApp (t: Test, options: UploadServerOptions = {}
   const serverOptions: Record<string, unknown> = {}
   if (options.http2 === true) serverOptions.http2 = true
   if (options.tls !== undefined) serverOptions.https = { ...options.tls, allowHTTP1: false }
-  const app = buildUploadApp({ serverOptions }) as unknown as FastifyInstance
+  const app = buildUploadApp({ serverOptions, expectOptions: options.expectOptions ?? {} }) as unknown as FastifyInstance
   options.routes?.(app)
   const count = countBytesRead(app.server)
   let seen: SeenRequest[] = []
