@@ -11,6 +11,7 @@ import type { Socket } from 'node:net'
 import { Server as TlsServer } from 'node:tls'
 import { trackExpectation, type RawRequest, type RawResponse } from './continue'
 import { dispatchExpectation } from './dispatch'
+import { refuseForbiddenFraming } from './framing-guard'
 import type { Linger } from './linger'
 import { holdPipelined } from './pipeline'
 import type { ResolvedOptions } from './options'
@@ -29,6 +30,9 @@ export function wireServer (server: EventEmitter, linger: Linger, options: Resol
   // Every connection, TLS ones once the handshake is done: HTTP/2 sessions never call
   // destroySoon, so only HTTP/1 connections (including allowHTTP1 ones) ever linger.
   server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', (socket: Socket) => { linger.adopt(socket) })
+  // --- hardening: framing the RFC forbids never reaches a route (framing.ts, framing-guard.ts) ---
+  refuseForbiddenFraming(server)
+  // --- end hardening ---
 
   function onExpectation (this: EventEmitter, request: RawRequest, response: RawResponse): void {
     trackExpectation(request, response)
