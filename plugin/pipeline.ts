@@ -84,7 +84,11 @@ function holdOf (socket: HttpSocket): Hold | undefined {
     parser,
     dispatch,
     onIncoming: (next, keepAlive) => {
-      if (hold.blockedBy === null || hold.ended || takesOver(socket, next)) return dispatch(next, keepAlive)
+      if (takesOver(socket, next)) return dispatch(next, keepAlive)
+      // The connection ends after a refusal: Node still parses what arrives until
+      // the socket is gone, but nothing behind the refusal may run.
+      if (hold.ended) return 0
+      if (hold.blockedBy === null) return dispatch(next, keepAlive)
       hold.queue.push([next, keepAlive])
       stopReading(socket)
       return 0
