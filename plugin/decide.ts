@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Http2ServerRequest } from 'node:http2'
 import { parseExpect } from './expect-field'
+import { framingFault } from './framing'
 import { matchesAny, mediaTypeOf, type MediaRange } from './media-type'
 import {
   FST_ERR_CTP_BODY_TOO_LARGE,
@@ -112,6 +113,9 @@ export function bodyFraming (head: RequestHead): Framing | string {
   const chunked = head.headers['transfer-encoding'] !== undefined
   // RFC 9112 §6.1: both at once is how requests are smuggled; refuse rather than guess.
   if (chunked && length !== undefined) return 'both Content-Length and Transfer-Encoding'
+  // RFC 9112 §6.3: a body whose end cannot be known.
+  const fault = head.httpVersionMajor === 1 ? framingFault(head.headers, `1.${head.httpVersionMinor}`) : undefined
+  if (fault !== undefined) return `Transfer-Encoding ${JSON.stringify(head.headers['transfer-encoding'])} (${fault})`
   if (head.httpVersionMajor === 2 && head.endStream !== undefined) return { hasBody: !head.endStream, length }
   return { hasBody: chunked || (length !== undefined && length > 0), length }
 }

@@ -10,7 +10,9 @@
 // connection is taken away from the HTTP parser (nothing it still receives is
 // ever read as a request), its write side is closed after the response, and
 // what the client still sends is read and thrown away until the client closes,
-// or a time or byte bound is reached; then it is closed.
+// or a time or byte bound is reached; then it is closed. The time bound is the
+// earliest of lingerTimeout, the server's requestTimeout (counted from the
+// answer) and its idle timeout (connectionTimeout), which stays armed.
 //
 // Defaults: 5 s (nginx's lingering_timeout; Go's fixed half second is short for
 // a client that finishes its upload before reading, e.g. 10 MB at 20 Mbit/s),
@@ -28,6 +30,7 @@ export const CLOSE_GRACE_MS = 500
 interface HttpSocket extends Socket {
   parser?: { incoming?: { complete: boolean } | null } | null
   _handle?: { reading: boolean, readStart (): number } | null
+  server?: { requestTimeout?: number } | null
 }
 
 export interface Linger {
@@ -57,7 +60,10 @@ export function createLinger (options: Pick<ResolvedOptions, 'lingerTimeout' | '
     // from the socket (its `on` wrapper), so no byte reaches it any more.
     socket.removeAllListeners('data')
     socket.removeAllListeners('end')
-    socket.setTimeout(0)
+    // The server's idle timeout (connectionTimeout) stays armed: an idle lingering
+    // socket is closed then, by nobody else's listener.
+    socket.removeAllListeners('timeout')
+    socket.on('timeout', () => socket.destroy())
     let bytes = 0
     socket.on('data', (chunk: Buffer) => {
       bytes += chunk.length
@@ -77,7 +83,15 @@ export function createLinger (options: Pick<ResolvedOptions, 'lingerTimeout' | '
       handle.readStart()
     }
     if (socket.writable) socket.end()
-    timers.set(socket, setTimeout(() => socket.destroy(), closing === undefined ? options.lingerTimeout : Math.min(options.lingerTimeout, CLOSE_GRACE_MS)))
+    timers.set(socket, setTimeout(() => socket.destroy(), lingerBound(socket)))
+  }
+
+  /** The earliest of lingerTimeout, the server's requestTimeout and, once closing, the grace. */
+  function lingerBound (socket: HttpSocket): number {
+    let bound = options.lingerTimeout
+    const requestTimeout = socket.server?.requestTimeout ?? 0
+    if (requestTimeout > 0) bound = Math.min(bound, requestTimeout)
+    return closing === undefined ? bound : Math.min(bound, CLOSE_GRACE_MS)
   }
 
   return {
@@ -89,7 +103,7 @@ export function createLinger (options: Pick<ResolvedOptions, 'lingerTimeout' | '
       for (const [socket, timer] of timers) {
         clearTimeout(timer)
         if (force) socket.destroy()
-        else timers.set(socket, setTimeout(() => socket.destroy(), Math.min(options.lingerTimeout, CLOSE_GRACE_MS)))
+        else timers.set(socket, setTimeout(() => socket.destroy(), lingerBound(socket)))
       }
     }
   }

@@ -5,7 +5,7 @@
 // with or without Expect, so a request gets the same answer either way.
 // preParsing runs after every onRequest hook (auth, rate limits, load shedding),
 // whatever the registration order or the instrumentation wrapping the hooks.
-import { Transform, type Readable } from 'node:stream'
+import { Readable, Transform } from 'node:stream'
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { sendContinue, stateOf, type Settled } from './continue'
 import type { Linger } from './linger'
@@ -104,6 +104,14 @@ function createRuleHook (hook: { policy: RoutePolicy | undefined }, formatter: S
       done(error)
     }
     const verdict = checkRules(head, policy, framing.length)
+    if (verdict.action === 'reject' && verdict.reason === 'body-limit' && !hasParser(request)) {
+      // Fastify answers 415 before any parser reads, as it orders them: so the 413
+      // waits for a read (a parser matched by a RegExp or the catch-all), if any.
+      if (state !== undefined) state.reason = verdict.reason
+      keepNoBody(reply, linger)
+      done(null, refusing(verdict.error, reply))
+      return
+    }
     if (verdict.action === 'reject') {
       refuse(verdict.reason, verdict.error)
       return
@@ -156,10 +164,38 @@ function limited (payload: Readable, limit: number, reply: FastifyReply, linger:
       }
       payload.unpipe(counter)
       keepNoBody(reply, linger)
-      callback(new FST_ERR_CTP_BODY_TOO_LARGE())
+      fail(counter, new FST_ERR_CTP_BODY_TOO_LARGE(), reply)
+      callback()
     }
   })
   return payload.pipe(counter)
+}
+
+/** A parser registered for the request's media type (or the catch-all): Fastify will not answer 415 itself. */
+function hasParser (request: FastifyRequest): boolean {
+  const media = mediaTypeOf(request.headers['content-type'] ?? '')
+  return media !== undefined && (request.server.hasContentTypeParser(`${media.type}/${media.subtype}`) || request.server.hasContentTypeParser('*'))
+}
+
+/** A body that is refused the first time anything reads it, without reading the request. */
+function refusing (error: Error, reply: FastifyReply): Readable {
+  return new Readable({
+    read () { fail(this, error, reply) }
+  })
+}
+
+/**
+ * The parser's own error path when it listens for one (Fastify's buffered
+ * parsers do): else the answer, here, since an 'error' nobody listens to
+ * would bring the process down.
+ */
+function fail (stream: Readable, error: Error, reply: FastifyReply): void {
+  if (stream.listenerCount('error') > 0) {
+    stream.destroy(error)
+    return
+  }
+  stream.destroy()
+  if (!reply.sent) reply.send(error)
 }
 
 /**

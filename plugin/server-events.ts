@@ -8,6 +8,7 @@ import type { ServerHttp2Stream } from 'node:http2'
 import type { Socket } from 'node:net'
 import { continueOnFirstRead, sendContinue, settle, track, type RawRequest, type RawResponse, type Settled } from './continue'
 import { bodyFraming, decide, headOf, parseContentLength, type Rejection } from './decide'
+import { refuseForbiddenFraming } from './framing-guard'
 import type { Linger } from './linger'
 import type { ResolvedOptions } from './options'
 import { holdPipelined } from './pipeline'
@@ -23,6 +24,9 @@ export function wireServer (server: EventEmitter, linger: Linger, options: Resol
   wired.add(server)
   server.on('checkContinue', onExpectation)
   server.on('checkExpectation', onExpectation)
+  // A lenient parser frames a body it cannot delimit: then, and only then, every
+  // request meets the framing rule (Node's strict parser answers 400 and closes itself).
+  if (lenientParser(server)) refuseForbiddenFraming(server)
 
   function onExpectation (this: EventEmitter, request: RawRequest, response: RawResponse): void {
     if (request.httpVersionMajor === 2) {
@@ -76,4 +80,11 @@ function answer (response: RawResponse, decision: Rejection, close: boolean): vo
   if (close) headers.connection = 'close'
   ;(response as ServerResponse).writeHead(statusCode, headers)
   response.end(body)
+}
+
+/** `insecureHTTPParser` on this server, or for the whole process. */
+function lenientParser (server: EventEmitter): boolean {
+  const flag = /(^|\s)--insecure-http-parser(\s|$)/
+  return (server as { insecureHTTPParser?: boolean }).insecureHTTPParser === true ||
+    process.execArgv.some((arg) => arg === '--insecure-http-parser') || flag.test(process.env.NODE_OPTIONS ?? '')
 }

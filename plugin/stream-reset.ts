@@ -5,32 +5,51 @@
 // does this by itself for a stream nobody read, but on the next tick: curl 7.88
 // then often sees the stream closed while it is still uploading and drops the
 // answer it already received (error 92). So for the streams the plugin handles
-// (those with an expectation), what the client still sends is read and thrown
-// away, which keeps the client moving, and the reset goes out a moment after the
-// response, bounded by the byte limit of lingering (linger.ts).
+// (those with an expectation) the reset goes out a moment after the response.
+// Meanwhile the stream is not read at all: what the client still sends stays
+// unacknowledged, so it can send at most what its flow-control window allows,
+// as if the plugin were not there (reading and dropping would keep refilling the
+// window). A stream the client left open without a body (HEAD, GET) is reset
+// the same way.
 import { constants, type ServerHttp2Stream } from 'node:http2'
-import type { ResolvedOptions } from './options'
 
 /** How long after the response the reset goes out: enough for a client to take the answer in. */
 export const RESET_DELAY_MS = 20
 
-export function resetAfterEarlyAnswer (stream: ServerHttp2Stream, options: Pick<ResolvedOptions, 'lingerBytes'>): void {
-  // Registered before Node's own 'finish' listener (added when the response ends),
-  // so the stream is flowing by the time Node would reset it on the next tick.
-  stream.once('finish', () => {
-    if (stream.readableEnded || stream.destroyed) return
-    let bytes = 0
-    // Destroyed too: a stream reset while its reader had paused would otherwise
-    // wait for a readable end that never comes, and hold its session open.
-    const reset = (): void => {
-      stream.close(constants.NGHTTP2_NO_ERROR)
-      stream.destroy()
+export function resetAfterEarlyAnswer (stream: ServerHttp2Stream, _options?: unknown): void {
+  // Node ends the write side of a HEAD stream before anyone answers: there the
+  // response is out once its headers are (they carry END_STREAM).
+  if (stream.writableFinished) {
+    const respond = stream.respond
+    stream.respond = function (...args: Parameters<typeof respond>): void {
+      stream.respond = respond
+      respond.apply(this, args)
+      answered(stream)
     }
-    stream.on('data', (chunk: Buffer) => {
-      bytes += chunk.length
-      if (bytes > options.lingerBytes) reset()
-    })
-    const timer = setTimeout(reset, RESET_DELAY_MS)
-    stream.once('close', () => clearTimeout(timer))
-  })
+  } else {
+    stream.once('finish', () => answered(stream))
+  }
+}
+
+function answered (stream: ServerHttp2Stream): void {
+  if (stream.readableEnded || stream.destroyed) return
+  stopReading(stream)
+  // Destroyed too: a stream reset while unread would otherwise wait for a
+  // readable end that never comes, and hold its session open.
+  const timer = setTimeout(() => {
+    stream.close(constants.NGHTTP2_NO_ERROR)
+    stream.destroy()
+  }, RESET_DELAY_MS)
+  stream.once('close', () => clearTimeout(timer))
+}
+
+/**
+ * Pausing stops Node's reading (and so its window updates); a later resume by
+ * whoever read the body (a parser, Node's compat layer) would acknowledge all
+ * that arrived meanwhile, so this stream is never resumed again.
+ */
+function stopReading (stream: ServerHttp2Stream): void {
+  stream.pause()
+  stream.resume = function resume () { return this }
+  stream._read = function read () {}
 }

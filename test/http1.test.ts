@@ -595,3 +595,25 @@ t.test('a plugin that wraps every hook (tracing), registered before or after: ru
     t.equal(who.status, 401, `${order}: the route's hook answered first`)
   }
 })
+
+t.test('a parser that never listens for errors: the limit still answers 413, and nothing crashes', async (t) => {
+  const server = await listen(t, (app) => {
+    // Streaming parsers as people write them: data and end, no 'error' listener.
+    const careless = (request: unknown, payload: import('node:stream').Readable, done: (err: Error | null, body?: unknown) => void): void => {
+      payload.on('data', () => {})
+      payload.on('end', () => done(null, 'read'))
+    }
+    app.addContentTypeParser('application/octet-stream', careless)
+    app.addContentTypeParser(/^image\//, careless)
+    app.put('/stream', { bodyLimit: 100 }, async () => 'stored')
+  })
+  const chunked = (size: number): string => `${size.toString(16)}\r\n${'x'.repeat(size)}\r\n0\r\n\r\n`
+  const overChunked = await rawRequest({ port: server.port, head: upload('/stream', { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' }, 'PUT'), body: chunked(500) })
+  t.equal(overChunked.status, 413, 'chunked, over the limit while streaming')
+  const overRegExp = await rawRequest({ port: server.port, head: upload('/stream', { 'content-type': 'image/png', 'content-length': 500 }, 'PUT'), body: 'x'.repeat(500) })
+  t.equal(overRegExp.status, 413, 'a parser matched by a RegExp, Content-Length over the limit')
+  t.same(overRegExp.informational, [], 'refused when the parser first read, with nothing read')
+  t.equal(overRegExp.bodyBytesSent, 0)
+  const fine = await rawRequest({ port: server.port, head: upload('/stream', { 'content-type': 'image/png', 'content-length': 50 }, 'PUT'), body: 'x'.repeat(50) })
+  t.equal(fine.status, 200, 'the server is still up')
+})

@@ -1,0 +1,47 @@
+// Wiring the framing rule (framing.ts) in front of the app's request listener.
+//
+// A request whose framing is forbidden is never handed to the app. Node's strict
+// parser fails on it right after its head, in the same parse: then Node's (or
+// Fastify's) clientError answer of 400 and the close are the answer. With a
+// lenient parser nothing fails: the plugin answers 400 with Connection: close,
+// and the staged close (linger.ts) drops what follows, never parsed as a request.
+import { channel } from 'node:diagnostics_channel'
+import type { EventEmitter } from 'node:events'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { FST_ERR_EXPECT_INVALID_FRAMING } from './errors'
+import { framingFault } from './framing'
+
+type RequestListener = (this: EventEmitter, request: IncomingMessage, response: ServerResponse) => void
+
+const decisions = channel('fastify-expect:decision')
+
+/** Puts the framing check in front of the request listeners the server has now (Fastify's). */
+export function refuseForbiddenFraming (server: EventEmitter): void {
+  const listeners = server.listeners('request') as RequestListener[]
+  if (listeners.length === 0) return
+  server.removeAllListeners('request')
+  server.on('request', function guarded (this: EventEmitter, request: IncomingMessage, response: ServerResponse) {
+    // One property read for every request: only a Transfer-Encoding field goes further.
+    if (request.headers['transfer-encoding'] !== undefined && request.httpVersionMajor === 1) {
+      const fault = framingFault(request.headers, request.httpVersion)
+      if (fault !== undefined) {
+        process.nextTick(refuse, request, response, fault)
+        return
+      }
+    }
+    for (const listener of listeners) listener.call(this, request, response)
+  })
+}
+
+function refuse (request: IncomingMessage, response: ServerResponse, fault: string): void {
+  if (decisions.hasSubscribers) {
+    const length = Number(request.headers['content-length'])
+    decisions.publish({ request, response, verdict: 'refused', reason: 'framing', statusCode: 400, declaredLength: Number.isInteger(length) ? length : undefined, method: request.method, url: request.url })
+  }
+  // The strict parser already failed on it: Node or Fastify answered and closed.
+  if (request.socket.destroyed || response.headersSent) return
+  const error = new FST_ERR_EXPECT_INVALID_FRAMING(fault)
+  const body = JSON.stringify({ statusCode: 400, code: error.code, error: 'Bad Request', message: error.message })
+  response.writeHead(400, { connection: 'close', 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) })
+  response.end(body)
+}
