@@ -92,7 +92,9 @@ if (!existsSync(join(repo, 'dist', 'index.js'))) {
 
 /** Starts a fixture; resolves with the JSON line it prints. The process is ended when the test ends. */
 function start (t: Test, fixture: string): Promise<Started> {
-  const child = spawn(process.execPath, [join(fixtures, fixture)], { stdio: ['pipe', 'pipe', 'pipe'] })
+  // The packages' own settings from the environment (an endpoint, an API key) stay out: the fixtures set theirs.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(OTEL_|DD_|SENTRY_)/i.test(name)))
+  const child = spawn(process.execPath, [join(fixtures, fixture)], { env, stdio: ['pipe', 'pipe', 'pipe'] })
   t.teardown(() => { child.kill() })
   return new Promise((resolve, reject) => {
     let output = ''
