@@ -26,7 +26,7 @@ function createGateway (options) {
     const path = req.url ?? '/'
     const url = new URL(path.startsWith('//') ? `.${path}` : path, base)
     try {
-      const { response } = await callUpstream({
+      const answer = await callUpstream({
         url,
         method: req.method ?? 'GET',
         headers: upstreamRequestHeaders(req.headers, url.host),
@@ -40,13 +40,14 @@ function createGateway (options) {
         timeout: options.timeout,
         agent: options.agent
       })
+      const { response } = answer
       if (res.destroyed) {
         response.destroy()
         return
       }
       const headers = /** @type {http.OutgoingHttpHeaders} */ (endToEndHeaders(response.headers))
       // A body not (fully) read: the client connection cannot carry another request.
-      if (!req.complete) headers.connection = 'close'
+      if (!answer.bodySent()) headers.connection = 'close'
       res.writeHead(response.statusCode ?? 502, headers)
       pipeline(response, res, () => {})
     } catch (error) {

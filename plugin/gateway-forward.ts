@@ -48,7 +48,7 @@ export interface UpstreamAnswer {
   response: IncomingMessage
   /** The upstream answered before any body byte was read from the client. */
   beforeBody: boolean
-  /** The client's whole body went upstream. */
+  /** The client's whole body went upstream (or there was none): else its connection cannot carry another request. */
   bodySent (): boolean
 }
 
@@ -65,7 +65,7 @@ export function callUpstream (call: UpstreamCall): Promise<UpstreamAnswer> {
     const upstream = http.request(call.url, { method: call.method, headers, agent: call.agent })
     let answered = false
     let bodyStarted = false
-    let bodyEnded = false
+    let bodyEnded = !call.hasBody
     let continueTimer: NodeJS.Timeout | undefined
 
     const onClientClose = (): void => {

@@ -21,7 +21,7 @@ export interface ForwardOptions extends UpstreamTimeouts {
   /** Path and query on the upstream; default the request's own URL. */
   url?: string
   /** As reply-from's: change the fields sent upstream. */
-  rewriteRequestHeaders?: (request: FastifyRequest, headers: OutgoingHttpHeaders) => OutgoingHttpHeaders
+  rewriteRequestHeaders?: (request: FastifyRequest, headers: IncomingHttpHeaders) => IncomingHttpHeaders
   /** As reply-from's: change the upstream's response fields before they are relayed. */
   rewriteHeaders?: (headers: IncomingHttpHeaders, request: FastifyRequest) => IncomingHttpHeaders
   /** As reply-from's: answer an upstream failure (default `reply.send(error)`: 502 or 504). */
@@ -48,8 +48,8 @@ export function forwardExpectation (request: FastifyRequest, reply: FastifyReply
   if (url.origin !== base.origin) throw new Error(`fastify-expect/gateway: ${JSON.stringify(path)} leaves the upstream ${base.origin}`)
 
   let headers = upstreamRequestHeaders(raw.headers, url.host)
+  if (options.rewriteRequestHeaders !== undefined) headers = options.rewriteRequestHeaders(request, headers as IncomingHttpHeaders)
   if (body.read) headers['content-length'] = Buffer.byteLength(request.body as string | Buffer)
-  if (options.rewriteRequestHeaders !== undefined) headers = options.rewriteRequestHeaders(request, headers)
 
   callUpstream({
     url,
@@ -85,7 +85,7 @@ function relay (request: FastifyRequest, reply: FastifyReply, answer: UpstreamAn
   }
   reply.headers(headers)
   // A body left unread (or half read) makes the client connection unusable for a next request.
-  if (request.raw.httpVersionMajor === 1 && !request.raw.complete) reply.header('connection', 'close')
+  if (request.raw.httpVersionMajor === 1 && !answer.bodySent()) reply.header('connection', 'close')
   reply.send(response)
 }
 
@@ -105,7 +105,6 @@ export interface ProxyReplyOptions {
   rewriteRequestHeaders?: ForwardOptions['rewriteRequestHeaders']
   rewriteHeaders?: ForwardOptions['rewriteHeaders']
   onError?: ForwardOptions['onError']
-  [option: string]: unknown
 }
 
 export interface ExpectContinueHandlerOptions extends UpstreamTimeouts {
@@ -113,7 +112,8 @@ export interface ExpectContinueHandlerOptions extends UpstreamTimeouts {
   upstream: string
 }
 
-type ProxyHandler = (request: FastifyRequest, reply: FastifyReply, dest: string, options: ProxyReplyOptions) => FastifyReply
+/** @fastify/http-proxy's `handler` signature; its options are reply-from's (typed loosely: the packages stay optional). */
+type ProxyHandler = (request: FastifyRequest, reply: FastifyReply, dest: string, options: object) => FastifyReply
 
 /**
  * A `handler` for @fastify/http-proxy: requests with `Expect: 100-continue` are
@@ -122,7 +122,8 @@ type ProxyHandler = (request: FastifyRequest, reply: FastifyReply, dest: string,
  * `rewriteHeaders`, `getUpstream` and `onError` apply to both.
  */
 export function expectContinueHandler (options: ExpectContinueHandlerOptions): ProxyHandler {
-  return function expectContinueProxyHandler (request, reply, dest, replyOptions) {
+  return function expectContinueProxyHandler (request, reply, dest, proxyOptions) {
+    const replyOptions = proxyOptions as ProxyReplyOptions
     const from = (reply as { from?: (dest: string, options: ProxyReplyOptions) => FastifyReply }).from
     if (!expectsContinue(request.headers) && typeof from === 'function') return from.call(reply, dest, replyOptions)
     const upstream = replyOptions.getUpstream?.(request, options.upstream) ?? options.upstream
