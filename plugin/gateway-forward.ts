@@ -102,6 +102,7 @@ export function callUpstream (call: UpstreamCall): Promise<UpstreamAnswer> {
 
     upstream.on('continue', sendBody)
     upstream.on('response', (response) => {
+      /* c8 ignore next 4 -- a response racing the timeout that already answered 504 */
       if (answered) {
         response.destroy()
         return

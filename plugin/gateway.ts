@@ -70,6 +70,7 @@ export function forwardExpectation (request: FastifyRequest, reply: FastifyReply
 function relay (request: FastifyRequest, reply: FastifyReply, answer: UpstreamAnswer, options: ForwardOptions, fail: (error: Error) => void): void {
   const { response } = answer
   // The client went away (a finished request stream is destroyed too: look at the response).
+  /* c8 ignore next 4 -- the client leaving in the same turn as the response head arrives */
   if (reply.sent || reply.raw.destroyed) {
     response.destroy()
     return

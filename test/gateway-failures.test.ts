@@ -82,6 +82,28 @@ t.test('upstream unreachable: 502, and the client sent no body', async (t) => {
   t.equal(r.bodyBytesSent, 0)
 })
 
+t.test('an upstream status Fastify cannot send: 502', async (t) => {
+  const upstream = await tcpUpstream(t, (socket) => { afterHead(socket, () => { socket.end('HTTP/1.1 600 Odd\r\ncontent-length: 0\r\nconnection: close\r\n\r\n') }) })
+  const gateway = await gatewayTo(t, { upstream: upstream.origin })
+  const r = await put(gateway.port, 10_000)
+  t.equal(r.status, 502)
+  t.match(JSON.parse(r.body), { message: /invalid status 600/ })
+  t.equal(r.bodyBytesSent, 0)
+})
+
+t.test('an expectation with no body: forwarded without one, answered, and onError when set', async (t) => {
+  const upstream = await startUpstream(t)
+  const gateway = await gatewayTo(t, { upstream: upstream.origin })
+  const r = await put(gateway.port, 0)
+  t.equal(r.status, 201, 'the upstream\'s answer')
+  t.same(JSON.parse(r.body), { name: 'x.bin', bytes: 0 })
+  t.same(r.informational, [], 'nothing to continue')
+  const failing = await gatewayTo(t, { upstream: upstream.origin.replace(/:\d+$/, ':1'), onError: (reply, { error }) => { reply.code(503).send({ failed: error.message }) } })
+  const down = await put(failing.port, 10)
+  t.equal(down.status, 503, 'onError answered')
+  t.match(JSON.parse(down.body), { failed: /ECONNREFUSED/ })
+})
+
 t.test('upstream closes after the head: 502', async (t) => {
   const upstream = await tcpUpstream(t, (socket) => { afterHead(socket, () => socket.destroy()) })
   const gateway = await gatewayTo(t, { upstream: upstream.origin })
