@@ -37,11 +37,18 @@ export function countBodyBytes (server: Server): BodyCount {
     open.add(socket)
     socket.on('close', () => { closedBody += bodyOf(socket); open.delete(socket) })
   })
+  const counted = new WeakSet<IncomingMessage>()
   const onHead = (request: IncomingMessage): void => {
+    if (counted.has(request)) return
+    counted.add(request)
     heads.set(request.socket, (heads.get(request.socket) ?? 0) + headLength(request))
   }
   // Every request, whichever event brought it (fastify-expect re-emits expectations as 'request').
+  // Only events the server already listens to: a listener of our own would change what Node does.
   server.prependListener('request', onHead)
+  for (const event of ['checkContinue', 'checkExpectation']) {
+    if (server.listenerCount(event) > 0) server.prependListener(event, onHead)
+  }
   return { bodyBytes: () => closedBody + [...open].reduce((sum, socket) => sum + bodyOf(socket), 0), open }
 }
 
