@@ -73,6 +73,7 @@ export function callUpstream (call: UpstreamCall): Promise<UpstreamAnswer> {
       if (!call.clientResponse.writableFinished) upstream.destroy()
       release()
     }
+    /* c8 ignore next -- a client abort closes its response first; this covers other body stream failures */
     const onBodyError = (): void => { upstream.destroy() }
     const onBodyEnd = (): void => { bodyEnded = true }
     function release (): void {
@@ -83,7 +84,7 @@ export function callUpstream (call: UpstreamCall): Promise<UpstreamAnswer> {
     }
 
     function sendBody (): void {
-      if (bodyStarted || answered) return
+      if (bodyStarted) return
       bodyStarted = true
       clearTimeout(continueTimer)
       call.onContinue?.()

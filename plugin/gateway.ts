@@ -36,13 +36,14 @@ export interface ForwardOptions extends UpstreamTimeouts {
 export function forwardExpectation (request: FastifyRequest, reply: FastifyReply, options: ForwardOptions): FastifyReply {
   const raw = request.raw
   const fail = (error: Error): void => {
+    /* c8 ignore next -- the client left and Fastify already ended the reply */
     if (reply.sent) return
     if (options.onError !== undefined) options.onError(reply, { error })
     else reply.send(error)
   }
   const body = bodyOf(request)
   const base = new URL(options.upstream)
-  const path = options.url ?? raw.url ?? '/'
+  const path = options.url ?? (raw.url as string)
   // As reply-from: a path never overrides the upstream's origin.
   const url = new URL(path.startsWith('//') ? `.${path}` : path, base)
   if (url.origin !== base.origin) throw new Error(`fastify-expect/gateway: ${JSON.stringify(path)} leaves the upstream ${base.origin}`)
@@ -53,12 +54,12 @@ export function forwardExpectation (request: FastifyRequest, reply: FastifyReply
 
   callUpstream({
     url,
-    method: raw.method ?? 'GET',
+    method: raw.method as string,
     headers,
     body: body.stream,
     // A body already read has nothing left to ask permission for; HTTP/1.0 has no 100.
     expectContinue: !body.read && !(raw.httpVersionMajor === 1 && raw.httpVersionMinor === 0) && expectsContinue(raw.headers),
-    hasBody: announcesBody(raw.headers, (raw as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders),
+    hasBody: announcesBody(raw.headers, http2EndStream(raw)),
     clientResponse: reply.raw,
     continueTimeout: options.continueTimeout,
     timeout: options.timeout,
@@ -78,7 +79,7 @@ function relay (request: FastifyRequest, reply: FastifyReply, answer: UpstreamAn
   let headers = endToEndHeaders(response.headers) as IncomingHttpHeaders
   if (options.rewriteHeaders !== undefined) headers = options.rewriteHeaders(headers, request)
   try {
-    reply.code(response.statusCode ?? 502)
+    reply.code(response.statusCode as number)
   } catch (error) {
     response.destroy()
     fail(new FST_ERR_EXPECT_GATEWAY_UPSTREAM(`invalid status ${String(response.statusCode)}`, { cause: error }))
@@ -88,6 +89,11 @@ function relay (request: FastifyRequest, reply: FastifyReply, answer: UpstreamAn
   // A body left unread (or half read) makes the client connection unusable for a next request.
   if (request.raw.httpVersionMajor === 1 && !answer.bodySent()) reply.header('connection', 'close')
   reply.send(response)
+}
+
+/** HTTP/2: whether the HEADERS frame ended the stream (no body); undefined over HTTP/1. */
+function http2EndStream (raw: FastifyRequest['raw']): boolean | undefined {
+  return (raw as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders
 }
 
 /** The body to send up: the unread stream, or what a parser already read (then the 100 is long gone). */

@@ -245,6 +245,8 @@ t.test('a body that a parser already read is forwarded as read; an object or a f
   const foreign = await gateway.app.inject({ method: 'POST', url: '/elsewhere', payload: 'x', headers: { 'content-type': 'text/plain' } })
   t.equal(foreign.statusCode, 500)
   t.match(foreign.json().message, /leaves the upstream/)
+  const slashes = await gateway.app.inject({ method: 'PUT', url: '//elsewhere.example/files/a.bin', headers: { authorization: TOKEN, 'content-type': 'application/octet-stream' }, payload: Buffer.alloc(3) })
+  t.equal(slashes.statusCode, 404, 'a path starting with // stays on the upstream (which has no such route)')
   const text = await gateway.app.inject({ method: 'POST', url: '/json', payload: 'some text', headers: { 'content-type': 'text/plain', expect: '100-continue' } })
   t.equal(text.statusCode, 404, 'the string went up (without Expect) and the upstream answered')
 })
