@@ -46,7 +46,7 @@ t.test('the packed package, installed into an empty project', async (t) => {
 
   const modules = (await readdir(join(repo, 'plugin'))).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3))
   const expected = [
-    'CHANGELOG.md', 'LICENSE', 'README.md', 'package.json', 'types/index.d.ts',
+    'CHANGELOG.md', 'LICENSE', 'README.md', 'package.json', 'types/index.d.ts', 'gateway.js', 'gateway.d.ts',
     ...modules.flatMap((m) => [`dist/${m}.js`, `dist/${m}.d.ts`])
   ].sort()
   t.same(packed.files.map((f) => f.path).sort(), expected, 'only what users need: dist JS and .d.ts, the public types, README, LICENSE, CHANGELOG')
@@ -74,6 +74,16 @@ t.test('the packed package, installed into an empty project', async (t) => {
     const result = await run(process.execPath, [script], project)
     t.equal(result.code, 0, `node ${script}`, { stderr: result.stderr })
     t.match(JSON.parse(result.stdout || '{}'), expectedRun, `${script}: one function under every name, and it answers real expectation requests`)
+  }
+
+  // The gateway helpers, under their own entry point.
+  const probeGateway = 'console.log(JSON.stringify([typeof g.forwardExpectation, typeof g.expectContinueHandler, typeof g.callUpstream]))'
+  for (const [label, args] of [
+    ["require('fastify-expect/gateway')", ['-e', `const g = require('fastify-expect/gateway'); ${probeGateway}`]],
+    ["import * as g from 'fastify-expect/gateway'", ['--input-type=module', '-e', `import * as g from 'fastify-expect/gateway'; ${probeGateway}`]]
+  ] as const) {
+    const gateway = await run(process.execPath, [...args], project)
+    t.same(JSON.parse(gateway.stdout || '[]'), ['function', 'function', 'function'], label, { stderr: gateway.stderr })
   }
 
   // TypeScript. The fixtures' @ts-expect-error lines (contentTypes: 5, a bad
