@@ -64,7 +64,14 @@ export function forwardExpectation (request: FastifyRequest, reply: FastifyReply
     continueTimeout: options.continueTimeout,
     timeout: options.timeout,
     agent: options.agent
-  }).then((answer) => { relay(request, reply, answer, options, fail) }, fail)
+  }).then((answer) => {
+    try {
+      relay(request, reply, answer, options, fail)
+    } catch (error) { // a throwing rewriteHeaders
+      answer.response.destroy()
+      fail(error as Error)
+    }
+  }, fail)
   return reply
 }
 

@@ -104,6 +104,14 @@ t.test('an expectation with no body: forwarded without one, answered, and onErro
   t.match(JSON.parse(down.body), { failed: /ECONNREFUSED/ })
 })
 
+t.test('a rewriteHeaders that throws: its error is the answer', async (t) => {
+  const upstream = await startUpstream(t)
+  const gateway = await gatewayTo(t, { upstream: upstream.origin, rewriteHeaders: () => { throw new Error('rewrite failed') } })
+  const r = await put(gateway.port, 10)
+  t.equal(r.status, 500)
+  t.match(JSON.parse(r.body), { message: 'rewrite failed' })
+})
+
 t.test('upstream closes after the head: 502', async (t) => {
   const upstream = await tcpUpstream(t, (socket) => { afterHead(socket, () => socket.destroy()) })
   const gateway = await gatewayTo(t, { upstream: upstream.origin })
