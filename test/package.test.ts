@@ -27,6 +27,9 @@ function run (command: string, args: string[], cwd: string): Promise<Run> {
 
 interface PackResult { filename: string, size: number, unpackedSize: number, files: Array<{ path: string }> }
 
+// Pack, install, run and type-check take most of the file timeout alone; on a busy machine more.
+t.setTimeout(300_000)
+
 t.test('the packed package, installed into an empty project', async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'fastify-expect-package-'))
   t.teardown(() => rm(work, { recursive: true, force: true }))
