@@ -29,6 +29,9 @@ function run (command: string, args: string[], cwd: string): Promise<Run> {
 
 interface PackResult { filename: string, size: number, unpackedSize: number, files: Array<{ path: string }> }
 
+// Pack, install, run and type-check take most of the file timeout alone; on a busy machine more.
+t.setTimeout(300_000)
+
 t.test('the packed package, installed into an empty project', async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'fastify-expect-package-'))
   t.teardown(() => rm(work, { recursive: true, force: true }))
@@ -48,7 +51,7 @@ t.test('the packed package, installed into an empty project', async (t) => {
 
   const modules = (await readdir(join(repo, 'plugin'))).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3))
   const expected = [
-    'CHANGELOG.md', 'LICENSE', 'README.md', 'package.json', 'types/index.d.ts',
+    'CHANGELOG.md', 'LICENSE', 'README.md', 'package.json', 'types/index.d.ts', 'gateway.js', 'gateway.d.ts',
     ...modules.flatMap((m) => [`dist/${m}.js`, `dist/${m}.d.ts`])
   ].sort()
   t.same(packed.files.map((f) => f.path).sort(), expected, 'only what users need: dist JS and .d.ts, the public types, README, LICENSE, CHANGELOG')
@@ -89,6 +92,15 @@ t.test('the packed package, installed into an empty project', async (t) => {
   const usage = await run('npx', ['--no-install', 'fastify-expect', 'probe'], project)
   t.equal(usage.code, 2, 'a usage error exits 2')
   t.match(usage.stderr, /no URL given/)
+  // The gateway helpers, under their own entry point.
+  const probeGateway = 'console.log(JSON.stringify([typeof g.forwardExpectation, typeof g.expectContinueHandler, typeof g.callUpstream]))'
+  for (const [label, args] of [
+    ["require('fastify-expect/gateway')", ['-e', `const g = require('fastify-expect/gateway'); ${probeGateway}`]],
+    ["import * as g from 'fastify-expect/gateway'", ['--input-type=module', '-e', `import * as g from 'fastify-expect/gateway'; ${probeGateway}`]]
+  ] as const) {
+    const gateway = await run(process.execPath, [...args], project)
+    t.same(JSON.parse(gateway.stdout || '[]'), ['function', 'function', 'function'], label, { stderr: gateway.stderr })
+  }
 
   // TypeScript. The fixtures' @ts-expect-error lines (contentTypes: 5, a bad
   // option, the plugin not being `any`) fail the build if they meet no error.

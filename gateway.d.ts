@@ -1,0 +1,2 @@
+// Types of require('fastify-expect/gateway').
+export * from './dist/gateway'
