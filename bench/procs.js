@@ -1,8 +1,6 @@
 // @ts-check
 // Server processes for the bench: bench/server.js on the node binary under test
-// (BENCH_NODE, default this one), optionally under valgrind's callgrind, which
-// counts the instructions the process runs: repeatable whatever else the machine
-// is doing, where CPU time here moves by several percent between identical runs.
+// (BENCH_NODE, default the one running the bench), pinned to the servers' core.
 'use strict'
 const { spawn, execFileSync } = require('node:child_process')
 const fs = require('node:fs')
@@ -13,42 +11,32 @@ const { onServerCore } = require('./affinity')
 const NODE = process.env.BENCH_NODE || process.execPath
 const OUT_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'fastify-expect-bench-'))
 process.on('exit', () => fs.rmSync(OUT_DIR, { recursive: true, force: true }))
-
-/** @param {string} cmd */
-function has (cmd) {
-  try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true } catch { return false }
-}
-const CALLGRIND = has('valgrind') && has('callgrind_control')
+let started = 0
 
 /**
  * @typedef {object} Server
  * @property {number} port
- * @property {number} pid
  * @property {(cmd: 'cpu' | 'mem' | 'gc') => Promise<any>} ask
- * @property {() => Promise<boolean | undefined>} slowState whether the nextTick item literal went megamorphic (needs --allow-natives-syntax); ends the process
- * @property {() => number} instructions instructions since the previous call (callgrind only)
+ * @property {() => Promise<boolean | undefined>} slowState whether the nextTick item literal went
+ *   megamorphic (needs --allow-natives-syntax; undefined if V8 printed no such slot); ends the process
  * @property {() => Promise<void>} close
  */
 
 /**
  * @param {'plain' | 'plugin'} mode
- * @param {{ callgrind?: boolean, exposeGc?: boolean, extraRoutes?: number, nodeArgs?: string[], script?: string, args?: string[] }} [options]
+ * @param {{ exposeGc?: boolean, extraRoutes?: number, nodeArgs?: string[] }} [options]
  * @returns {Promise<Server>}
  */
 async function startServer (mode, options = {}) {
-  const script = options.script ?? path.join(__dirname, 'server.js')
-  const nodeArgs = [...(options.exposeGc ? ['--expose-gc'] : []), ...(options.nodeArgs ?? []), script, ...(options.args ?? [mode, String(options.extraRoutes ?? 0)])]
-  const out = path.join(OUT_DIR, `cg.${Date.now()}.${Math.random().toString(36).slice(2)}`)
-  const [cmd, args] = options.callgrind
-    ? ['valgrind', ['--tool=callgrind', '--quiet', `--callgrind-out-file=${out}`, '--dump-line=no', '--compress-strings=no', '--instr-atstart=no', NODE, ...nodeArgs]]
-    : [NODE, nodeArgs]
+  const args = [...(options.exposeGc ? ['--expose-gc'] : []), ...(options.nodeArgs ?? []), path.join(__dirname, 'server.js'), mode, String(options.extraRoutes ?? 0)]
   // stdout to a file: what V8 prints (the probe) is lost on a non-blocking pipe.
-  const stdout = fs.openSync(`${out}.stdout`, 'w')
-  const child = spawn(...onServerCore(cmd, args), { stdio: ['ignore', stdout, 'inherit', 'ipc'] })
+  const out = path.join(OUT_DIR, `server-${++started}.stdout`)
+  const stdout = fs.openSync(out, 'w')
+  const child = spawn(...onServerCore(NODE, args), { stdio: ['ignore', stdout, 'inherit', 'ipc'] })
   fs.closeSync(stdout)
   /** @type {Array<(m: any) => void>} */
   const waiting = []
-  const exited = new Promise((resolve) => child.once('exit', resolve))
+  const closed = new Promise((resolve) => child.once('close', resolve))
   const port = await new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server ${mode} exited with ${code}`)))
     child.once('message', (/** @type {any} */ m) => {
@@ -56,33 +44,18 @@ async function startServer (mode, options = {}) {
       resolve(m.port)
     })
   })
-  const pid = /** @type {number} */ (child.pid)
-  let dumps = 0
   return {
     port,
-    pid,
     ask: (cmd) => new Promise((resolve) => { waiting.push(resolve); child.send({ cmd }) }),
     async slowState () {
       child.send({ cmd: 'probe' })
-      await exited
-      const slots = fs.readFileSync(`${out}.stdout`, 'utf8').split('\n').filter((l) => l.includes('DefineKeyedOwnPropertyInLiteral'))
-      if (slots.length === 0) return undefined
-      return slots.some((l) => l.includes('MEGAMORPHIC'))
-    },
-    instructions () {
-      // Instrumentation starts off (start-up and warm-up run faster); the first call turns it on.
-      if (dumps === 0) execFileSync('callgrind_control', ['--instr=on', String(pid)], { stdio: 'ignore' })
-      // Each dump writes the counts since the previous one and zeroes them.
-      execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' })
-      const file = `${out}.${++dumps}`
-      const totals = /^(?:totals|summary): (\d+)/m.exec(fs.readFileSync(file, 'utf8'))
-      fs.rmSync(file)
-      return Number(totals?.[1])
+      await closed
+      const slots = fs.readFileSync(out, 'utf8').split('\n').filter((l) => l.includes('DefineKeyedOwnPropertyInLiteral'))
+      return slots.length === 0 ? undefined : slots.some((l) => l.includes('MEGAMORPHIC'))
     },
     async close () {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill()
-      await exited
+      if (child.exitCode === null && child.signalCode === null) child.kill()
+      await closed
     }
   }
 }
@@ -90,4 +63,4 @@ async function startServer (mode, options = {}) {
 /** Node's version string of the binary under test. */
 const nodeVersion = () => execFileSync(NODE, ['-v'], { encoding: 'utf8' }).trim()
 
-module.exports = { startServer, nodeVersion, CALLGRIND, NODE }
+module.exports = { startServer, nodeVersion, NODE }

@@ -38,9 +38,9 @@ async function cpuPerUpload (server, c, count) {
 }
 
 /**
- * @param {{ sizes: number[], modes: Array<'plain' | 'plugin'>, warmup: number, rounds: number, perRound: number }} options
+ * @param {{ sizes: number[], modes: Array<'plain' | 'plugin'>, warmup: number, rounds: number, perRound: number, budgetMs: number }} options
  */
-async function measureRoutes ({ sizes, modes, warmup, rounds, perRound }) {
+async function measureRoutes ({ sizes, modes, warmup, rounds, perRound, budgetMs }) {
   const results = []
   for (const routes of sizes) {
     for (const mode of modes) {
@@ -49,15 +49,18 @@ async function measureRoutes ({ sizes, modes, warmup, rounds, perRound }) {
       const best = {}
       // Plain Fastify sends the 100 at once and would get the refused upload's body: not comparable.
       const cases = mode === 'plain' ? CASES.slice(0, 1) : CASES
+      const deadline = Date.now() + budgetMs
+      let r = 0
       try {
         for (const c of cases) await cpuPerUpload(server, c, warmup)
-        for (let r = 0; r < rounds; r++) {
+        // Bounded in time too: a design whose cost grows with the routes must not stall the run.
+        for (; r < rounds && (r === 0 || Date.now() < deadline); r++) {
           for (const c of cases) best[c.name] = Math.min(best[c.name] ?? Infinity, await cpuPerUpload(server, c, perRound))
         }
       } finally {
         await server.close()
       }
-      results.push({ routes, mode, cpu: best })
+      results.push({ routes, mode, rounds: r, cpu: best })
     }
   }
   return results
