@@ -58,8 +58,9 @@ function buildApp (mode, extraRoutes) {
   })
   // Routes that only make the app bigger, half of them with a body limit of their own.
   for (let i = 0; i < extraRoutes; i++) {
-    if (i % 2 === 0) app.get(`/extra/${i}`, async () => i)
-    else app.post(`/extra/${i}`, { bodyLimit: 1024 }, async () => i)
+    const url = `/x${i.toString(36)}/item`
+    if (i % 2 === 0) app.get(url, async () => i)
+    else app.post(url, { bodyLimit: 1024 }, async () => i)
   }
   return app
 }
