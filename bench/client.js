@@ -28,8 +28,9 @@ function bound (socket, ms, what) {
 }
 
 /**
- * Sends `req` `count` times over `connections` keep-alive connections, one at a time on each.
- * @param {number} port @param {Buffer} req @param {number} count @param {number} [connections]
+ * Sends `req` (or req(i) for the i-th request) `count` times over `connections` keep-alive
+ * connections, one at a time on each.
+ * @param {number} port @param {Buffer | ((i: number) => Buffer)} req @param {number} count @param {number} [connections]
  * @returns {Promise<Record<number, number>>} responses by status
  */
 async function load (port, req, count, connections = 4) {
@@ -40,7 +41,7 @@ async function load (port, req, count, connections = 4) {
     const socket = net.connect(port, '127.0.0.1')
     bound(socket, TIMEOUT_MS, 'load')
     let buf = Buffer.alloc(0)
-    const next = () => { if (left-- > 0) socket.write(req); else socket.end(() => resolve(undefined)) }
+    const next = () => { if (left-- > 0) socket.write(typeof req === 'function' ? req(left) : req); else socket.end(() => resolve(undefined)) }
     socket.on('connect', next)
     socket.on('error', reject)
     socket.on('data', (chunk) => {

@@ -61,7 +61,7 @@ async function overheadPart () {
 
 async function routesPart () {
   say('## 2. Cost of an expectation request as routes grow')
-  say(`One server process per app size, the bench app plus extra GET and POST routes. Each upload is a new connection sending \`Expect: 100-continue\` to the PUT route: accepted (the 100, then a 1 KiB body, 201) or refused from its declared length (413, no 100). After ${C.routes.warmup} warm-up uploads of each kind, up to ${C.routes.rounds} rounds of ${C.routes.perRound} of each (fewer when a size has used ${C.routes.budgetMs / 1000} s, at least one; the rounds column says how many ran); the figure is the server's own CPU time per upload in its best round. Plain Fastify (Node writes the 100 itself) is measured on accepted uploads at the smallest size for reference.`)
+  say(`One server process per app size, the bench app plus extra GET and POST routes, each of which gets one request first (as in an app that has been serving). Each upload is a new connection sending \`Expect: 100-continue\` to the PUT route: accepted (the 100, then a 1 KiB body, 201) or refused from its declared length (413, no 100). After ${C.routes.warmup} warm-up uploads of each kind, up to ${C.routes.rounds} rounds of ${C.routes.perRound} of each (fewer when a size has used ${C.routes.budgetMs / 1000} s, at least one; the rounds column says how many ran); the figure is the server's own CPU time per upload in its best round. Plain Fastify (Node writes the 100 itself) is measured on accepted uploads at the smallest size for reference.`)
   const sizes = C.routes.sizes
   const results = [
     ...await measureRoutes({ ...C.routes, sizes: sizes.slice(0, 1), modes: ['plugin', 'plain'] }),

@@ -34,6 +34,9 @@ function countBytes (request, payload, done) {
   payload.on('end', () => { if (bytes <= limit) done(null, { bytes }) })
 }
 
+/** The i-th route that only makes the app bigger: half GET, half POST with a body limit of its own. @param {number} i */
+const extraRoute = (i) => ({ method: i % 2 === 0 ? 'GET' : 'POST', url: `/x${i.toString(36)}/item` })
+
 /** @param {'plain' | 'plugin'} mode @param {number} extraRoutes */
 function buildApp (mode, extraRoutes) {
   const app = Fastify()
@@ -56,10 +59,9 @@ function buildApp (mode, extraRoutes) {
       config: { expect: { contentTypes: ['application/octet-stream'] } }
     }, async (request, reply) => reply.code(201).send({ bytes: /** @type {{ bytes: number }} */ (request.body).bytes }))
   })
-  // Routes that only make the app bigger, half of them with a body limit of their own.
   for (let i = 0; i < extraRoutes; i++) {
-    const url = `/x${i.toString(36)}/item`
-    if (i % 2 === 0) app.get(url, async () => i)
+    const { method, url } = extraRoute(i)
+    if (method === 'GET') app.get(url, async () => i)
     else app.post(url, { bodyLimit: 1024 }, async () => i)
   }
   return app
@@ -92,4 +94,4 @@ async function main () {
 
 if (require.main === module) main().catch((err) => { console.error(err); process.exit(1) })
 
-module.exports = { TOKEN, MiB }
+module.exports = { TOKEN, MiB, extraRoute }
