@@ -1,61 +1,97 @@
 // @ts-check
-// A benchmark server, run in its own process (forked by servers.js) so that its
-// CPU time and memory can be read from inside it with process.cpuUsage() and
-// process.memoryUsage(). It is the example upload app (examples/upload-app.js),
-// plain or with fastify-expect, plus a GET route for the overhead figures.
+// A benchmark server in its own process: a small upload service (a GET, a JSON
+// ingest with a header schema, a streamed file upload behind an auth hook with
+// `config.expect` rules), as plain Fastify or with fastify-expect.
 //
-//   node bench/server.js plain|plugin|plugin-after-checks
+//   node bench/server.js plain|plugin [extraRoutes]
 //
-// It prints nothing; it answers the parent's messages:
-//   { id, cmd: 'cpu' }            -> { id, user, system } (microseconds, process.cpuUsage())
-//   { id, cmd: 'mem', gc: bool }  -> { id, heapUsed, heapTotal, rss, external, arrayBuffers } (after a full GC if asked and --expose-gc)
-//   { id, cmd: 'close' }          -> { id } then exits
+// Once listening it sends {port} on its IPC channel (prints it without one), then answers
+// { cmd: 'cpu' | 'mem' | 'gc' | 'probe' } with { user, system } / process.memoryUsage() / {}
+// (probe prints V8's feedback for process.nextTick and exits).
 'use strict'
-const { buildUploadApp } = require('../examples/upload-app')
+const Fastify = require('fastify')
 
-const MODES = ['plain', 'plugin', 'plugin-after-checks']
+const MiB = 1024 * 1024
+const TOKEN = 'Bearer bench'
 
-async function main () {
-  const mode = process.argv[2] ?? 'plugin'
-  if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode}: one of ${MODES.join(', ')}`)
-  const app = buildUploadApp({
-    expect: mode !== 'plain',
-    expectOptions: mode === 'plugin-after-checks' ? { sendContinue: 'after-checks' } : {}
-  })
-  // The smallest route: no hooks, no body.
-  app.get('/ping', async function ping () {
-    return { pong: true }
-  })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const { port } = /** @type {import('node:net').AddressInfo} */ (app.server.address())
-
-  const send = (/** @type {object} */ message) => { if (process.send) process.send(message) }
-  process.on('message', async (/** @type {{ id: number, cmd: string, gc?: boolean }} */ message) => {
-    const { id, cmd } = message
-    if (cmd === 'cpu') {
-      send({ id, ...process.cpuUsage() })
-    } else if (cmd === 'mem') {
-      const gc = /** @type {{ gc?: () => void }} */ (globalThis).gc
-      if (message.gc === true && gc !== undefined) {
-        // Twice: the first pass can leave objects whose finalizers free more.
-        gc()
-        await new Promise((resolve) => setImmediate(resolve))
-        gc()
-      }
-      const { heapUsed, heapTotal, rss, external, arrayBuffers } = process.memoryUsage()
-      send({ id, heapUsed, heapTotal, rss, external, arrayBuffers, gcAvailable: gc !== undefined })
-    } else if (cmd === 'close') {
-      await app.close()
-      send({ id })
-      process.disconnect()
+/**
+ * Streams the body and counts it: a streaming parser enforces its own limit.
+ * @param {import('fastify').FastifyRequest} request
+ * @param {import('node:stream').Readable} payload
+ * @param {(err: Error | null, body?: { bytes: number }) => void} done
+ */
+function countBytes (request, payload, done) {
+  const limit = request.routeOptions.bodyLimit ?? MiB
+  let bytes = 0
+  const count = (/** @type {Buffer} */ chunk) => {
+    bytes += chunk.length
+    if (bytes > limit) {
+      payload.off('data', count)
+      done(new Fastify.errorCodes.FST_ERR_CTP_BODY_TOO_LARGE())
     }
-  })
-  // The parent went away: do not outlive it.
-  process.on('disconnect', () => { app.close().finally(() => process.exit(0)) })
-  send({ ready: true, port, mode })
+  }
+  payload.on('data', count)
+  payload.on('end', () => { if (bytes <= limit) done(null, { bytes }) })
 }
 
-main().catch((err) => {
-  console.error(err)
-  process.exit(1)
-})
+/** The i-th route that only makes the app bigger: half GET, half POST with a body limit of its own. @param {number} i */
+const extraRoute = (i) => ({ method: i % 2 === 0 ? 'GET' : 'POST', url: `/x${i.toString(36)}/item` })
+
+/** @param {'plain' | 'plugin'} mode @param {number} extraRoutes */
+function buildApp (mode, extraRoutes) {
+  const app = Fastify()
+  if (mode === 'plugin') app.register(require('..'))
+  app.get('/ping', async () => ({ pong: true }))
+  app.post('/ingest', {
+    bodyLimit: 64 * 1024,
+    schema: {
+      headers: { type: 'object', required: ['x-tenant'], properties: { 'x-tenant': { type: 'string' } } },
+      body: { type: 'object' }
+    }
+  }, async (request) => ({ keys: Object.keys(/** @type {object} */ (request.body)).length }))
+  app.register(async function files (app) {
+    app.addContentTypeParser('application/octet-stream', countBytes)
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.headers.authorization !== TOKEN) return reply.code(401).send({ error: 'Unauthorized' })
+    })
+    app.put('/files/:name', {
+      bodyLimit: MiB,
+      config: { expect: { contentTypes: ['application/octet-stream'] } }
+    }, async (request, reply) => reply.code(201).send({ bytes: /** @type {{ bytes: number }} */ (request.body).bytes }))
+  })
+  for (let i = 0; i < extraRoutes; i++) {
+    const { method, url } = extraRoute(i)
+    if (method === 'GET') app.get(url, async () => i)
+    else app.post(url, { bodyLimit: 1024 }, async () => i)
+  }
+  return app
+}
+
+async function main () {
+  const mode = process.argv[2] === 'plugin' ? 'plugin' : 'plain'
+  const app = buildApp(mode, Number(process.argv[3] ?? 0))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = /** @type {import('node:net').AddressInfo} */ (app.server.address()).port
+  if (!process.send) return console.log(JSON.stringify({ port }))
+  process.send({ port })
+  process.on('message', (/** @type {{ cmd: string }} */ { cmd }) => {
+    const gc = /** @type {{ gc?: () => void }} */ (globalThis).gc
+    // From a macrotask: no tick item is queued, as in an idle server. V8 keeps an unused
+    // object layout through a couple of full GCs: three, as a long-running server has had.
+    if (cmd === 'gc' && gc) return setImmediate(() => { gc(); gc(); gc(); process.send?.({}) })
+    if (cmd === 'cpu') process.send?.(process.cpuUsage())
+    else if (cmd === 'mem') process.send?.(process.memoryUsage())
+    else if (cmd === 'probe') {
+      // V8's feedback for process.nextTick (needs --allow-natives-syntax): its
+      // DefineKeyedOwnPropertyInLiteral slots build the queued tick item, and
+      // MEGAMORPHIC there is the slow state. V8 buffers what it prints: exiting flushes it.
+      new Function('%DebugPrint(process.nextTick)')() // eslint-disable-line no-new-func
+      process.exit(0)
+    } else process.send?.({})
+  })
+  process.on('disconnect', () => process.exit(0))
+}
+
+if (require.main === module) main().catch((err) => { console.error(err); process.exit(1) })
+
+module.exports = { TOKEN, MiB, extraRoute }

@@ -1,52 +1,23 @@
 // @ts-check
-// Small statistics helpers shared by the benchmark parts.
 'use strict'
 
 /** @param {number[]} values */
-function sorted (values) {
-  return [...values].sort((a, b) => a - b)
-}
-
-/**
- * The q-quantile (0..1) by linear interpolation; NaN for no values.
- * @param {number[]} values
- * @param {number} q
- */
-function quantile (values, q) {
+function median (values) {
   if (values.length === 0) return NaN
-  const s = sorted(values)
-  const pos = (s.length - 1) * q
-  const lo = Math.floor(pos)
-  const hi = Math.ceil(pos)
-  const a = /** @type {number} */ (s[lo])
-  const b = /** @type {number} */ (s[hi])
-  return a + (b - a) * (pos - lo)
+  const s = [...values].sort((a, b) => a - b)
+  const mid = (s.length - 1) / 2
+  return ((s[Math.floor(mid)] ?? NaN) + (s[Math.ceil(mid)] ?? NaN)) / 2
 }
 
-/** @param {number[]} values */
-const median = (values) => quantile(values, 0.5)
-
-/** @param {number[]} values */
-const min = (values) => values.length === 0 ? NaN : Math.min(...values)
-
-/** @param {number[]} values */
-const mean = (values) => values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length
-
-/**
- * Least-squares slope of y over x.
- * @param {number[]} xs
- * @param {number[]} ys
- */
+/** Least-squares slope of ys over xs. @param {number[]} xs @param {number[]} ys */
 function slope (xs, ys) {
+  const mean = (/** @type {number[]} */ v) => v.reduce((a, b) => a + b, 0) / v.length
   const mx = mean(xs)
   const my = mean(ys)
   let num = 0
   let den = 0
-  xs.forEach((x, i) => {
-    num += (x - mx) * (/** @type {number} */ (ys[i]) - my)
-    den += (x - mx) ** 2
-  })
+  xs.forEach((x, i) => { num += (x - mx) * ((ys[i] ?? NaN) - my); den += (x - mx) ** 2 })
   return den === 0 ? NaN : num / den
 }
 
-module.exports = { quantile, median, min, mean, slope }
+module.exports = { median, slope }

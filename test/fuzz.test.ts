@@ -1,11 +1,11 @@
-// The fuzz run of bench/fuzz.js, bounded for the suite: a few thousand
+// The fuzz run of test/fuzz.js, bounded for the suite: a few thousand
 // generated requests over raw sockets against the plugin from its source, with
 // a fixed seed (FUZZ_SEED to try another, FUZZ_RUNS for more cases). The
-// properties are listed in bench/fuzz.js; `npm run fuzz` runs 100 000.
+// properties are listed in test/fuzz.js; `npm run fuzz` runs 100 000.
 import t from 'tap'
 import Fastify from 'fastify'
 import { expectPlugin } from './helpers/server'
-import { fuzz, parseResponses, violations } from '../bench/fuzz.js'
+import { fuzz, parseResponses, violations } from './fuzz.js'
 
 const seed = Number(process.env.FUZZ_SEED ?? 20261122)
 const numRuns = Number(process.env.FUZZ_RUNS ?? 3000)

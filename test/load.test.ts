@@ -1,11 +1,11 @@
-// A small version of bench/load.js: 100 concurrent connections doing
+// A small version of test/load.js: 100 concurrent connections doing
 // expectation uploads (accepted, refused before the body, refused while the
 // client sends anyway), against the plugin's source. Every client gets its
 // status with no reset, no socket stays open, the heap comes back.
 import t from 'tap'
 import Fastify from 'fastify'
 import { expectPlugin } from './helpers/server'
-import { runLoad } from '../bench/load.js'
+import { runLoad } from './load.js'
 
 t.test('100 connections, 2 000 uploads', async (t) => {
   const figures = await runLoad({ Fastify, plugin: expectPlugin, connections: 100, requests: 2000 })

@@ -12,7 +12,7 @@
 // - the server still answers a fresh connection afterwards.
 //
 // Shared by test/fuzz.test.ts (a few thousand cases, the plugin from source)
-// and `npm run fuzz` / `node bench/fuzz.js [--runs N] [--seed S] [--path P]`
+// and `npm run fuzz` / `node test/fuzz.js [--runs N] [--seed S] [--path P]`
 // (100 000 by default, the built package), which prints the seed and path of
 // any failure so that it can be replayed.
 'use strict'
@@ -402,7 +402,7 @@ if (require.main === module) {
   fuzz({ Fastify: require('fastify'), plugin: require('..'), numRuns, seed, path, progress }).then(({ details, ms }) => {
     console.log(`fuzz: ${details.numRuns} cases, seed ${details.seed}, ${(ms / 1000).toFixed(1)} s (${(ms / Math.max(details.numRuns, 1)).toFixed(2)} ms a case)`)
     if (details.failed) {
-      console.log(`FAILED: replay with node bench/fuzz.js --seed ${details.seed} --path "${details.counterexamplePath}" --runs 1`)
+      console.log(`FAILED: replay with node test/fuzz.js --seed ${details.seed} --path "${details.counterexamplePath}" --runs 1`)
       console.log(details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance))
       process.exitCode = 1
     }

@@ -7,7 +7,7 @@
 // started.
 //
 // `runLoad(options)` returns the figures as a plain object (see LoadFigures);
-// `node bench/load.js [--connections 1000] [--requests 20000]` prints them.
+// `node test/load.js [--connections 1000] [--requests 20000]` prints them.
 // test/load.test.ts runs a small version against the plugin's source.
 'use strict'
 const v8 = require('node:v8')

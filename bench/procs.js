@@ -1,0 +1,66 @@
+// @ts-check
+// Server processes for the bench: bench/server.js on the node binary under test
+// (BENCH_NODE, default the one running the bench), pinned to the servers' core.
+'use strict'
+const { spawn, execFileSync } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { onServerCore } = require('./affinity')
+
+const NODE = process.env.BENCH_NODE || process.execPath
+const OUT_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'fastify-expect-bench-'))
+process.on('exit', () => fs.rmSync(OUT_DIR, { recursive: true, force: true }))
+let started = 0
+
+/**
+ * @typedef {object} Server
+ * @property {number} port
+ * @property {(cmd: 'cpu' | 'mem' | 'gc') => Promise<any>} ask
+ * @property {() => Promise<boolean | undefined>} slowState whether the nextTick item literal went
+ *   megamorphic (needs --allow-natives-syntax; undefined if V8 printed no such slot); ends the process
+ * @property {() => Promise<void>} close
+ */
+
+/**
+ * @param {'plain' | 'plugin'} mode
+ * @param {{ exposeGc?: boolean, extraRoutes?: number, nodeArgs?: string[] }} [options]
+ * @returns {Promise<Server>}
+ */
+async function startServer (mode, options = {}) {
+  const args = [...(options.exposeGc ? ['--expose-gc'] : []), ...(options.nodeArgs ?? []), path.join(__dirname, 'server.js'), mode, String(options.extraRoutes ?? 0)]
+  // stdout to a file: what V8 prints (the probe) is lost on a non-blocking pipe.
+  const out = path.join(OUT_DIR, `server-${++started}.stdout`)
+  const stdout = fs.openSync(out, 'w')
+  const child = spawn(...onServerCore(NODE, args), { stdio: ['ignore', stdout, 'inherit', 'ipc'] })
+  fs.closeSync(stdout)
+  /** @type {Array<(m: any) => void>} */
+  const waiting = []
+  const closed = new Promise((resolve) => child.once('close', resolve))
+  const port = await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`server ${mode} exited with ${code}`)))
+    child.once('message', (/** @type {any} */ m) => {
+      child.on('message', (m) => waiting.shift()?.(m))
+      resolve(m.port)
+    })
+  })
+  return {
+    port,
+    ask: (cmd) => new Promise((resolve) => { waiting.push(resolve); child.send({ cmd }) }),
+    async slowState () {
+      child.send({ cmd: 'probe' })
+      await closed
+      const slots = fs.readFileSync(out, 'utf8').split('\n').filter((l) => l.includes('DefineKeyedOwnPropertyInLiteral'))
+      return slots.length === 0 ? undefined : slots.some((l) => l.includes('MEGAMORPHIC'))
+    },
+    async close () {
+      if (child.exitCode === null && child.signalCode === null) child.kill()
+      await closed
+    }
+  }
+}
+
+/** Node's version string of the binary under test. */
+const nodeVersion = () => execFileSync(NODE, ['-v'], { encoding: 'utf8' }).trim()
+
+module.exports = { startServer, nodeVersion, NODE }
