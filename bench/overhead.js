@@ -12,8 +12,8 @@ const { TOKEN } = require('./server')
 const json = JSON.stringify({ id: 42, name: 'sensor-7', values: [1, 2, 3] })
 const KINDS = [
   { name: 'GET', req: request('GET', '/ping', {}) },
-  { name: 'small JSON POST', req: request('POST', '/ingest', { 'content-type': 'application/json', 'x-tenant': 'acme', 'content-length': json.length }, json) },
-  { name: '4 KiB PUT', req: request('PUT', '/files/a', { authorization: TOKEN, 'content-type': 'application/octet-stream', 'content-length': 4096 }, 'x'.repeat(4096)) }
+  { name: 'small JSON POST', req: request('POST', '/ingest', { 'content-type': 'application/json', 'content-length': json.length }, json) },
+  { name: '4 KiB PUT', req: request('PUT', '/blobs/a', { authorization: TOKEN, 'content-type': 'application/octet-stream', 'content-length': 4096 }, 'x'.repeat(4096)) }
 ]
 
 /** @param {import('./procs').Server} server @param {number} count */
