@@ -59,12 +59,12 @@ const cell = (text) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 /** @param {ProxyFacts[]} results */
 function renderTable (results) {
   const header = [
-    'Proxy (version tested)', '`Expect` reaches the app', '100 Continue sent by',
+    'Proxy (version tested), setting', '`Expect` reaches the app', '100 Continue sent by',
     'Refusals lost, fastify-expect', 'Body bytes sent by curl / read by the app, fastify-expect',
     'Refusals lost, plain Fastify', 'Body bytes sent / read, plain Fastify'
   ]
   const rows = results.map((f) => [
-    `${f.proxy} (${f.version})`, f.forwardsExpect ? 'yes' : 'no (removed)', CONTINUE[f.proxyContinue], lost(f.plugin), bytes(f.plugin), lost(f.plain), bytes(f.plain)
+    `${f.version}, ${f.proxy}`, f.forwardsExpect ? 'yes' : 'no (removed)', CONTINUE[f.proxyContinue], lost(f.plugin), bytes(f.plugin), lost(f.plain), bytes(f.plain)
   ])
   return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.map(cell).join(' | ')} |`).join('\n')
 }

@@ -11,7 +11,7 @@ import type { Test } from 'tap'
 export interface ProxyVariant {
   /** File name under test/proxy-results and the README row order, e.g. '10-haproxy'. */
   readonly id: string
-  /** The proxy and its setting, as the README names them. */
+  /** The proxy's setting, as the README names it. */
   readonly name: string
   readonly program: string
   /** The package that provides it (for the skip message). */
@@ -25,7 +25,7 @@ export interface ProxyVariant {
   readonly proxyContinue: 'never' | 'before forwarding' | 'racing the app'
   /** The command line and files to run it in `dir`, listening on `port`, forwarding to `upstream`. */
   setup (dir: string, port: number, upstream: number): { args: string[], files: Record<string, string>, env?: Record<string, string> }
-  /** e.g. 'HAProxy 2.6.12' */
+  /** The proxy and its version, e.g. 'HAProxy 2.6.12' */
   version (binary: string): string
 }
 
@@ -52,7 +52,7 @@ function versionLine (binary: string, args: string[], pattern: RegExp): string {
 function haproxy (bufferRequest: boolean): ProxyVariant {
   return {
     id: bufferRequest ? '11-haproxy-http-buffer-request' : '10-haproxy',
-    name: bufferRequest ? 'HAProxy, `mode http` with `option http-buffer-request`' : 'HAProxy, `mode http` (default settings)',
+    name: bufferRequest ? '`mode http` with `option http-buffer-request`' : '`mode http` (default settings)',
     program: 'haproxy',
     debianPackage: 'haproxy',
     forwardsExpect: !bufferRequest,
@@ -69,14 +69,14 @@ function haproxy (bufferRequest: boolean): ProxyVariant {
         ].join('\n')
       }
     }),
-    version: (binary) => `HAProxy ${versionLine(binary, ['-v'], /HAProxy version (\S+)/)}`
+    version: (binary) => `HAProxy ${versionLine(binary, ['-v'], /HAProxy version (\d+\.\d+\.\d+)/)}`
   }
 }
 
 function apache (proxy100Continue: 'On' | 'Off'): ProxyVariant {
   return {
     id: proxy100Continue === 'On' ? '20-apache-proxy100continue-on' : '21-apache-proxy100continue-off',
-    name: `Apache httpd, mod_proxy_http, \`Proxy100Continue ${proxy100Continue}\`${proxy100Continue === 'On' ? ' (default)' : ''}`,
+    name: `mod_proxy_http, \`Proxy100Continue ${proxy100Continue}\`${proxy100Continue === 'On' ? ' (default)' : ''}`,
     program: 'apache2',
     debianPackage: 'apache2',
     forwardsExpect: proxy100Continue === 'On',
@@ -107,7 +107,7 @@ function apache (proxy100Continue: 'On' | 'Off'): ProxyVariant {
 function caddy (expectContinueTimeout: boolean): ProxyVariant {
   return {
     id: expectContinueTimeout ? '31-caddy-expect-continue-timeout' : '30-caddy',
-    name: expectContinueTimeout ? 'Caddy, `reverse_proxy` with `transport http { expect_continue_timeout 2s }`' : 'Caddy, `reverse_proxy` (default settings)',
+    name: expectContinueTimeout ? '`reverse_proxy` with `transport http { expect_continue_timeout 2s }`' : '`reverse_proxy` (default settings)',
     program: 'caddy',
     debianPackage: 'caddy',
     forwardsExpect: true,
@@ -133,7 +133,7 @@ function caddy (expectContinueTimeout: boolean): ProxyVariant {
 function nginx (buffering: boolean): ProxyVariant {
   return {
     id: buffering ? '40-nginx' : '41-nginx-unbuffered',
-    name: buffering ? 'nginx, `proxy_pass` (default settings: request buffering on)' : 'nginx, `proxy_request_buffering off`, `proxy_http_version 1.1`',
+    name: buffering ? '`proxy_pass` (default settings: request buffering on)' : '`proxy_request_buffering off`, `proxy_http_version 1.1`',
     program: 'nginx',
     debianPackage: 'nginx',
     forwardsExpect: false,
@@ -160,7 +160,7 @@ function nginx (buffering: boolean): ProxyVariant {
 
 const varnish: ProxyVariant = {
   id: '50-varnish',
-  name: 'Varnish (default VCL: uploads are passed)',
+  name: 'default VCL (uploads are passed)',
   program: 'varnishd',
   debianPackage: 'varnish',
   forwardsExpect: false,

@@ -136,7 +136,7 @@ async function uploadsThrough (t: Test, variant: ProxyVariant, withPlugin: boole
     const heads = seen.reduce((sum, request) => sum + headBytes(request), 0)
     tries.push({
       answered: c.answered,
-      reported: run.code === 0 && status !== '000' ? status : status !== '000' ? `${status} (curl error ${run.code ?? 'timeout'})` : `curl error ${run.code ?? 'timeout'}`,
+      reported: run.code === 0 && status !== '000' ? status : status !== '000' ? `curl error ${run.code ?? 'timeout'} after a ${status}` : `curl error ${run.code ?? 'timeout'}`,
       clientSent: Number(sent),
       appRead: Math.max(0, count.bytesRead() - before - heads),
       appRequests: seen.length,
@@ -167,7 +167,7 @@ function check (t: Test, variant: ProxyVariant, withPlugin: boolean, tries: read
 export function proxySuite (t: Test, variants: readonly ProxyVariant[]): void {
   for (const variant of variants) {
     const skip = curl === undefined ? 'curl is not installed (CI installs it: .ci/run)' : missing(variant)
-    t.test(variant.name, { skip: skip ?? false }, async (t) => {
+    t.test(`${variant.program}: ${variant.name}`, { skip: skip ?? false }, async (t) => {
       const file = join(tempDir(t), 'upload.bin')
       writeFileSync(file, Buffer.alloc(UPLOAD_BYTES, 7))
       const sides: Record<'plugin' | 'plain', { tries: Try[], version: string } | undefined> = { plugin: undefined, plain: undefined }
