@@ -81,7 +81,7 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
   injectThroughGate(fastify)
 }
 
-const fastifyExpect = fp(plugin, { fastify: '5.x', name: 'fastify-expect' })
+const fastifyExpect = fp(plugin, { fastify: '5.x || 6.x', name: 'fastify-expect' })
 const errorCodes = { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING }
 
 export default fastifyExpect
