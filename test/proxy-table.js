@@ -98,10 +98,11 @@ ${renderTable(results)}
 
 - **HAProxy** (\`mode http\`): nothing; the default relays \`Expect\`, the app's 100 and its refusal.
   Do not add \`option http-buffer-request\`: HAProxy then answers the 100 itself and reads the body first.
-- **Apache httpd** (mod_proxy_http): \`Proxy100Continue On\`, the default since 2.4.40. With
+- **Apache httpd** (mod_proxy_http): \`Proxy100Continue On\`, the default. With
   \`Proxy100Continue Off\`, Apache removes \`Expect\` and sends the 100 itself.
 - **Caddy** (\`reverse_proxy\`): set a timeout for the upstream's 100; without it Caddy forwards \`Expect\`
-  but tells the client to go on at once, so the body is sent (and lost) whatever the app answers:
+  but sends its own 100 as soon as it starts forwarding the body, without waiting for the app's answer,
+  so the client sends its body (or part of it) whatever the app answers:
   \`\`\`
   reverse_proxy app:3000 {
     transport http {
@@ -109,6 +110,7 @@ ${renderTable(results)}
     }
   }
   \`\`\`
+  (if the app has not answered within that time, Caddy sends the body on as it does without the setting).
 - **Envoy** (not measured here: not in Debian): \`proxy_100_continue: true\` on the
   \`HttpConnectionManager\` forwards \`Expect: 100-continue\` upstream and the upstream's 100 downstream;
   unset or false, Envoy removes the header and sends the 100 itself (from Envoy's API documentation).
@@ -116,8 +118,8 @@ ${renderTable(results)}
   (with \`proxy_request_buffering off\` and \`proxy_http_version 1.1\` too). Refuse at nginx what nginx can
   decide (\`client_max_body_size\`, \`auth_request\`, a \`map\` on the content type): those refusals come before
   the body. What only the app can decide is read in full first (buffered) or while it streams.
-- **Varnish** cannot either: it answers the 100 itself and passes the body to the app, which reads it all
-  before answering (the plugin cannot answer early without the expectation).
+- **Varnish** cannot either: it answers the 100 itself and passes the whole body on; the client gets the
+  app's refusal only after sending it all.
 
 ${totals(results)}`
 }
