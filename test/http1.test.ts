@@ -5,7 +5,7 @@
 import { expectationOf } from '../plugin/index'
 import t from 'tap'
 import { Readable, Transform } from 'node:stream'
-import { errorCodes } from 'fastify'
+import Fastify, { errorCodes, type FastifyInstance } from 'fastify'
 import { listen, MiB } from './helpers/server'
 import { rawRequest, head } from '../examples/lib/raw-client'
 
@@ -64,7 +64,7 @@ t.test('413 before the body: route bodyLimit, streaming parser, parser bodyLimit
 })
 
 t.test('415 before the body: no parser, config.expect.contentTypes, schema.body.content', async (t) => {
-  const server = await listen(t, (app) => {
+  const routes = (app: FastifyInstance): void => {
     app.addContentTypeParser('image/png', (request, payload, done) => { payload.resume(); payload.on('end', () => done(null, 'png')) })
     app.addContentTypeParser('image/gif', (request, payload, done) => { payload.resume(); payload.on('end', () => done(null, 'gif')) })
     app.post('/any', async () => 'ok')
@@ -72,7 +72,12 @@ t.test('415 before the body: no parser, config.expect.contentTypes, schema.body.
     app.post('/png-only', {
       schema: { body: { content: { 'image/png': { schema: {} }, 'application/json': { schema: { type: 'object' } } } } }
     }, async (request) => request.body)
-  })
+  }
+  const server = await listen(t, routes)
+  // Plain Fastify, for what Fastify itself answers: its media-type matching changed within 5.x.
+  const plain = Fastify()
+  routes(plain)
+  t.teardown(() => plain.close())
   const rejected = [
     { path: '/any', type: 'text/csv' },
     { path: '/any', type: 'no/such; charset=x' },
@@ -96,8 +101,10 @@ t.test('415 before the body: no parser, config.expect.contentTypes, schema.body.
   t.same(noType.informational, [])
   for (const c of [{ path: '/images', type: 'image/gif' }, { path: '/png-only', type: 'Image/PNG; x=1' }]) {
     const r = await rawRequest({ port: server.port, head: upload(c.path, { 'content-type': c.type, 'content-length': 3 }), body: 'abc' })
-    t.same(r.informational, ['HTTP/1.1 100 Continue'], `${c.path} ${c.type} accepted`)
-    t.equal(r.status, 200)
+    // Fastify 5.0 matches media types case-sensitively (415 here), later 5.x do not: the plugin answers as Fastify does, the 415 before the body.
+    const fastify = (await plain.inject({ method: 'POST', url: c.path, headers: { 'content-type': c.type }, payload: 'abc' })).statusCode
+    t.same(r.informational, fastify === 200 ? ['HTTP/1.1 100 Continue'] : [], `${c.path} ${c.type}: ${fastify === 200 ? 'accepted' : 'refused before the body'}, as by Fastify`)
+    t.equal(r.status, fastify)
   }
 })
 

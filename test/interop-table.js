@@ -1,8 +1,9 @@
 // @ts-check
 // `npm run interop:table`: renders the README's client table (section "Real
 // clients", between the interop-table markers) from what the interop tests
-// measured (test/interop-results/*.json, written by `npm test`, one file per
-// client). `--check` only says whether the README is up to date (exit 1 if not).
+// measured (test/interop-results/*.json, one file per client, written only by
+// `npm run interop:record`: `npm test` reads them). `--check` only says whether
+// the README is up to date (exit 1 if not).
 'use strict'
 const fs = require('node:fs')
 const path = require('node:path')

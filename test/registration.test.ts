@@ -16,7 +16,7 @@ t.test('CommonJS shape: the plugin itself, .default and .fastifyExpect', async (
   t.equal(required.default, required)
   t.equal(required.fastifyExpect, required)
   t.equal(required[Symbol.for('plugin-meta')].name, 'fastify-expect')
-  t.equal(required[Symbol.for('plugin-meta')].fastify, '5.x || 6.x')
+  t.equal(required[Symbol.for('plugin-meta')].fastify, '5.x || 6.x', 'Fastify 5 and 6, as peerDependencies says')
   t.equal(required.expectationOf, expectationOf)
   t.equal(required.decisionChannel, 'fastify-expect:decision')
   t.equal(new required.errorCodes.FST_ERR_EXPECTATION_FAILED('x').statusCode, 417)

@@ -237,8 +237,15 @@ export interface ClientFacts {
 
 export const RESULTS_DIR = join(__dirname, '..', 'interop-results')
 
-/** Writes the client's facts for the README's table when the test ends, if all its assertions passed. */
+/** `npm run interop:record` sets it: only then do the tests write their facts (`npm test` only reads). */
+export const RECORDING = process.env.INTEROP_RECORD === '1'
+
+/**
+ * Writes the client's facts for the README's table when the test ends, if all its assertions passed
+ * and this run records (the facts name versions: the Node running the test, the packages installed).
+ */
 export function recordFacts (t: Test, facts: () => ClientFacts): void {
+  if (!RECORDING) return
   t.teardown(() => {
     if (!t.passing()) return
     mkdirSync(RESULTS_DIR, { recursive: true })
