@@ -2,6 +2,7 @@
 // server (client_max_body_size and `return` refuse before the body, a 100 when
 // it starts reading), and nginx as a reverse proxy in front of the upload app,
 // where nginx answers 100 itself and the app sees nothing of the expectation.
+import { findDaemon } from './helpers/proxies'
 import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -15,9 +16,8 @@ import { probeJson, trackConnections } from './helpers/probe'
 // Find nginx only: installing it is for the benchmarks (`apt-get install nginx`), not for a test run.
 process.env.BENCH_NO_INSTALL = '1'
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { findNginx } = require('../bench/nginx') as { findNginx: (log: (line: string) => void) => { binary: string } | { skipped: string } }
-const found = findNginx(() => {})
-const skip = 'skipped' in found ? `${found.skipped}: the nginx cases need nginx (apt-get install nginx)` : false
+const nginx = findDaemon('nginx')
+const skip = nginx === undefined ? 'nginx is not installed: the nginx cases need it (apt-get install nginx; .ci/run installs it)' : false
 
 const freePort = (): Promise<number> => new Promise((resolve) => {
   const server = net.createServer().listen(0, '127.0.0.1', () => {
@@ -41,7 +41,7 @@ http {
   server { listen 127.0.0.1:${port}; ${server(port)} }
 }
 `)
-  const binary = (found as { binary: string }).binary
+  const binary = nginx as string
   const child = spawn(binary, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
