@@ -3,7 +3,7 @@
 // broken on purpose), then the build and the test files that own the behaviour
 // run; a mutant is killed when the build or one of them fails. The plugin file
 // is restored after every mutant, on failure and on Ctrl-C too (a copy is kept
-// in node_modules/.cache/mutate until then, and restored by the next run if
+// in the temporary directory until then, and restored by the next run if
 // this one was killed outright).
 //
 //   npm run mutate                 every mutant
@@ -13,12 +13,14 @@
 //   npm run mutate -- --no-baseline  skip running the test files once unmutated
 'use strict'
 const { spawn } = require('node:child_process')
+const { createHash } = require('node:crypto')
 const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 const mutants = require('./mutants')
 
 const root = path.join(__dirname, '..')
-const cacheDir = path.join(root, 'node_modules', '.cache', 'mutate')
+const cacheDir = path.join(os.tmpdir(), `fastify-expect-mutate-${createHash('sha1').update(root).digest('hex').slice(0, 8)}`)
 const backupOf = (file) => path.join(cacheDir, file.replace(/\//g, '__'))
 
 const args = process.argv.slice(2)
