@@ -40,7 +40,7 @@ module.exports = [
 
   // route-rules.ts: the route's rules before the body
   { id: 'R1', file: 'plugin/route-rules.ts', what: 'drop `keepNoBody(reply)` on a rule refusal', find: 'keepNoBody(reply)\n      done(error)', replace: 'void keepNoBody\n      done(error)', tests: ['http1.test.ts', 'connection-desync.test.ts'] },
-  { id: 'R2', file: 'plugin/route-rules.ts', what: 'skip header validation', find: 'if (state !== undefined && policy.headers) {', replace: 'if (state !== undefined && policy.headers && false) {', tests: ['http1.test.ts', 'ecosystem-typebox.test.ts'] },
+  { id: 'R2', file: 'plugin/route-rules.ts', what: 'skip header validation', find: 'if (state !== undefined && policy.headers) {', replace: 'if (state !== undefined && !policy.headers) {', tests: ['http1.test.ts', 'ecosystem-typebox.test.ts'] },
   { id: 'R3', file: 'plugin/route-rules.ts', what: 'sendContinue after-checks ignored', find: "} else if (state !== undefined && policy.sendContinue === 'after-checks') {", replace: "} else if (state !== undefined && policy.sendContinue === 'never' as string) {", tests: ['http1.test.ts'] },
   { id: 'R4', file: 'plugin/route-rules.ts', what: 'length-less bodies not cut at the limit', find: 'done(null, policy.bodyLimit !== undefined && framing.length === undefined ? limited(', replace: 'done(null, policy.bodyLimit === -1 && framing.length === undefined ? limited(', tests: ['route-rules-edges.test.ts', 'http1.test.ts', 'http2-reset.test.ts'] },
   { id: 'R5', file: 'plugin/route-rules.ts', what: 'streamed limit: `<=` to `<`', find: 'if (received <= limit) {', replace: 'if (received < limit) {', tests: ['route-rules-edges.test.ts', 'http1.test.ts'] },
@@ -61,15 +61,15 @@ module.exports = [
   { id: 'P2', file: 'plugin/pipeline.ts', what: 'held requests run although the connection ends', find: 'if (res._last || parser.onIncoming !== hold) return', replace: 'if (parser.onIncoming !== hold) return', tests: ['connection-desync.test.ts'] },
   { id: 'P3', file: 'plugin/pipeline.ts', what: 'the socket is not paused while requests are held', find: 'if (held.length === 0 && socket._paused !== true) {', replace: 'if (held.length < 0) {', tests: ['connection-pipeline.test.ts'] },
   { id: 'P4', file: 'plugin/pipeline.ts', what: 'an upgrade is held too', find: 'if ((next as { upgrade?: boolean }).upgrade === true) return', replace: 'if ((next as { upgrade?: boolean }).upgrade === false) return', tests: ['connection-pipeline.test.ts'] },
-  { id: 'P5', file: 'plugin/pipeline.ts', what: 'the paused socket is never resumed', find: 'if (held.length > 0 && socket._paused === true && parser.onIncoming === dispatch) {', replace: 'if (held.length < 0) {', tests: ['connection-desync.test.ts', 'connection-pipeline.test.ts'] },
+  { id: 'P5', file: 'plugin/pipeline.ts', what: 'the paused socket is never resumed', find: 'if (held.length > 0 && socket._paused === true && parser.onIncoming === dispatch) {', replace: 'if (held.length < 0) {', tests: ['connection-desync.test.ts', 'connection-pipeline.test.ts'], equivalent: 'Node resumes a paused socket itself (socketOnDrain) as soon as the held requests\' responses are written' },
 
   // linger.ts
   { id: 'L1', file: 'plugin/linger.ts', what: 'lingerBytes ignored', find: 'if (bytes > options.lingerBytes) socket.destroy()', replace: 'if (bytes < 0) socket.destroy()', tests: ['connection-linger.test.ts'] },
   { id: 'L2', file: 'plugin/linger.ts', what: 'lingerTimeout never closes', find: 'timers.set(socket, setTimeout(() => socket.destroy(), closing === undefined', replace: 'timers.set(socket, setTimeout(() => undefined, closing === undefined', tests: ['connection-linger.test.ts'] },
   { id: 'L3', file: 'plugin/linger.ts', what: 'maxLingeringSockets: `>=` to `>`', find: 'timers.size >= options.maxLingeringSockets', replace: 'timers.size > options.maxLingeringSockets', tests: ['connection-linger.test.ts'] },
-  { id: 'L4', file: 'plugin/linger.ts', what: 'complete bodies linger too', find: 'if (incoming == null || incoming.complete || !this.readable', replace: 'if (incoming == null || !this.readable', tests: ['connection-linger.test.ts'] },
+  { id: 'L4', file: 'plugin/linger.ts', what: 'complete bodies linger too', find: 'if (incoming == null || incoming.complete || !this.readable', replace: 'if (incoming == null || !this.readable', tests: ['connection-linger.test.ts'], equivalent: 'Node clears parser.incoming once the request is complete, so `incoming == null` already covers it' },
   { id: 'L5', file: 'plugin/linger.ts', what: 'no half-close after the response', find: 'if (socket.writable) socket.end()', replace: 'if (socket.writable) void socket', tests: ['connection-linger.test.ts'] },
-  { id: 'L6', file: 'plugin/linger.ts', what: 'close(force) does not destroy', find: 'if (force) socket.destroy()', replace: 'if (force) void socket', tests: ['connection-linger.test.ts'] },
+  { id: 'L6', file: 'plugin/linger.ts', what: 'close(force) does not destroy', find: 'if (force) socket.destroy()', replace: 'if (force) void socket', tests: ['connection-linger.test.ts'], equivalent: 'force is forceCloseConnections: true, with which Fastify destroys every connection (lingering ones too) right after preClose' },
 
   // stream-reset.ts
   { id: 'H1', file: 'plugin/stream-reset.ts', what: 'HTTP/2: lingerBytes ignored', find: 'if (bytes > options.lingerBytes) reset()', replace: 'if (bytes < 0) reset()', tests: ['http2-reset.test.ts'] },
