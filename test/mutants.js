@@ -72,7 +72,7 @@ module.exports = [
   { id: 'L6', file: 'plugin/linger.ts', what: 'close(force) does not destroy', find: 'if (force) socket.destroy()', replace: 'if (force) void socket', tests: ['connection-linger.test.ts'], equivalent: 'force is forceCloseConnections: true, with which Fastify destroys every connection (lingering ones too) right after preClose' },
 
   // stream-reset.ts
-  { id: 'H1', file: 'plugin/stream-reset.ts', what: 'HTTP/2: lingerBytes ignored', find: 'if (bytes > options.lingerBytes) reset()', replace: 'if (bytes < 0) reset()', tests: ['http2-reset.test.ts'] },
+  { id: 'H1', file: 'plugin/stream-reset.ts', what: 'HTTP/2: lingerBytes ignored', find: 'if (bytes > options.lingerBytes) reset()', replace: 'if (bytes < 0) reset()', tests: ['stream-reset.test.ts', 'http2-reset.test.ts'] },
   { id: 'H2', file: 'plugin/stream-reset.ts', what: 'HTTP/2: no reset after the delay', find: 'const timer = setTimeout(reset, RESET_DELAY_MS)', replace: 'const timer = setTimeout(() => undefined, RESET_DELAY_MS)', tests: ['http2-reset.test.ts'] },
 
   // index.ts
