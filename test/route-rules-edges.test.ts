@@ -5,6 +5,7 @@ import { head, rawRequest } from '../examples/lib/raw-client'
 import { listen } from './helpers/server'
 
 const chunked = (text: string): string => `${text.length.toString(16)}\r\n${text}\r\n0\r\n\r\n`
+const withAndWithout: Array<Record<string, string>> = [{ expect: '100-continue' }, {}]
 
 t.test('a chunked body of exactly bodyLimit bytes is read; one byte more is refused while it streams', async (t) => {
   const server = await listen(t, (app) => {
@@ -17,7 +18,7 @@ t.test('a chunked body of exactly bodyLimit bytes is read; one byte more is refu
     })
     app.put('/blob', { bodyLimit: 100 }, async (request) => ({ bytes: request.body }))
   })
-  for (const expect of [{ expect: '100-continue' }, {}]) {
+  for (const expect of withAndWithout) {
     const label = 'expect' in expect ? 'with Expect' : 'without Expect'
     const upload = (size: number) => rawRequest({
       port: server.port,
@@ -38,7 +39,7 @@ t.test('a request with no body meets no rule, with or without Expect', async (t)
   const server = await listen(t, (app) => {
     app.post('/images', { config: { expect: { contentTypes: ['image/*'] } } }, async (request) => ({ body: request.body ?? null }))
   })
-  for (const expect of [{ expect: '100-continue' }, {}]) {
+  for (const expect of withAndWithout) {
     const r = await rawRequest({ port: server.port, head: head('POST /images HTTP/1.1', { host: 'x', 'content-length': 0, ...expect }) })
     t.equal(r.status, 200, `${'expect' in expect ? 'with' : 'without'} Expect: no Content-Type needed for no body`)
     t.same(r.informational, [])
