@@ -161,8 +161,12 @@ t.test('pipelined requests behind an accepted expectation are answered in order'
   const finals = eager.responses().filter((r) => r.status >= 200).map((r) => [r.status, r.body])
   t.same(finals, [[200, body], [200, 'a'], [200, 'b']])
   t.ok(eager.responses().filter((r) => r.status === 100).length <= 1)
+  // The connection was paused while they were held: it reads again, and serves the next request.
+  await eager.write(head('GET /b HTTP/1.1', { host: 'x' }))
+  await eager.finals(4)
+  t.same(eager.responses().filter((r) => r.status >= 200).map((r) => r.body), [body, 'a', 'b', 'b'], 'a request sent after them is answered')
   eager.socket.destroy()
-  t.same(server.ran, ['a', 'b', 'a', 'b'], 'each ran once, in order')
+  t.same(server.ran, ['a', 'b', 'a', 'b', 'b'], 'each ran once, in order')
 })
 
 t.test('pipelined requests behind a refused expectation are not answered, and never with the wrong answer', async (t) => {
