@@ -44,7 +44,8 @@ function pinSelf () {
  */
 function onServerCore (command, args) {
   if (pinningOff() !== undefined) return [command, args]
-  return [/** @type {string} */ (TASKSET), ['-c', String(SERVER_CPU), command, ...args]]
+  const taskset = /** @type {string} */ (TASKSET)
+  return [taskset, ['-c', String(SERVER_CPU), command, ...args]]
 }
 
 module.exports = { pinSelf, onServerCore }

@@ -116,6 +116,7 @@ function upload (port, head, size, { waitMs = 1000 } = {}) {
       if (sending) return
       sending = true
       const pump = () => {
+        // eslint-disable-next-line no-unmodified-loop-condition -- status is set by the socket's data listener
         while (status === undefined && queued < size) {
           const n = Math.min(chunk.length, size - queued)
           queued += n

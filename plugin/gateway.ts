@@ -9,7 +9,7 @@
 // on it (its 100 goes out on the first read of the body, which happens here only
 // once the upstream asked for it).
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
 import { callUpstream, DEFAULT_CONTINUE_TIMEOUT, DEFAULT_UPSTREAM_TIMEOUT, type UpstreamAnswer, type UpstreamTimeouts } from './gateway-forward'
 import { FST_ERR_EXPECT_GATEWAY_TIMEOUT, FST_ERR_EXPECT_GATEWAY_UPSTREAM } from './gateway-errors'

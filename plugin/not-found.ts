@@ -36,27 +36,27 @@ export function refuseUnknownRoutes (fastify: FastifyInstance, linger: Linger, w
 
 function createNotFoundHook (linger: Linger) {
   return function fastifyExpectNotFound (request: FastifyRequest, reply: FastifyReply, payload: Readable, done: (err: Error | null, payload?: Readable) => void): void {
-  const framing = bodyFraming(headOf(request.raw))
-  if (typeof framing === 'string' || !framing.hasBody) {
-    done(null, payload)
-    return
+    const framing = bodyFraming(headOf(request.raw))
+    if (typeof framing === 'string' || !framing.hasBody) {
+      done(null, payload)
+      return
+    }
+    const state = stateOf(request.raw)
+    if (state !== undefined) state.reason = 'not-found'
+    keepNoBody(reply, linger)
+    // The not-found handler, without a body parsed first; Fastify's chain stops here.
+    const handler = request.routeOptions.handler as (this: unknown, request: FastifyRequest, reply: FastifyReply) => unknown
+    let result: unknown
+    try {
+      result = handler.call(request.server, request, reply)
+    } catch (error) {
+      reply.send(error)
+      return
+    }
+    if (isThenable(result)) {
+      result.then((value) => { if (value !== undefined && !reply.sent) reply.send(value) }, (error: unknown) => { reply.send(error) })
+    } else if (result !== undefined && !reply.sent) {
+      reply.send(result)
+    }
   }
-  const state = stateOf(request.raw)
-  if (state !== undefined) state.reason = 'not-found'
-  keepNoBody(reply, linger)
-  // The not-found handler, without a body parsed first; Fastify's chain stops here.
-  const handler = request.routeOptions.handler as (this: unknown, request: FastifyRequest, reply: FastifyReply) => unknown
-  let result: unknown
-  try {
-    result = handler.call(request.server, request, reply)
-  } catch (error) {
-    reply.send(error)
-    return
-  }
-  if (isThenable(result)) {
-    result.then((value) => { if (value !== undefined && !reply.sent) reply.send(value) }, (error: unknown) => { reply.send(error) })
-  } else if (result !== undefined && !reply.sent) {
-    reply.send(result)
-  }
-}
 }

@@ -8,7 +8,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isMediaRange } from './media-type'
 
 function build () {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Type } = require('@sinclair/typebox') as typeof import('@sinclair/typebox')
   /**
    * When the `100 Continue` goes out for an accepted request:
@@ -121,7 +120,6 @@ export function validateRouteConfig (value: unknown, route: string): RouteExpect
 }
 
 function assertValid (schema: TSchema, value: unknown, what: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Value } = require('@sinclair/typebox/value') as typeof import('@sinclair/typebox/value')
   const detail = Value.Errors(schema, value).First()
   if (detail === undefined) return

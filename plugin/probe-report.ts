@@ -9,6 +9,7 @@ const EXCERPT_CHARS = 300
 /** Control characters made visible, long text cut. */
 function printable (text: string): string {
   const shown = text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}...` : text
+  // eslint-disable-next-line no-control-regex -- control characters are what it makes visible
   return shown.replace(/\r/g, '\\r').replace(/\n/g, '\\n').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
 

@@ -188,6 +188,7 @@ export function probe (request: ProbeRequest): Promise<ProbeResult> {
     /** Reads response heads: informational ones, then the 100 or the final status. */
     const onData = (chunk: Buffer): void => {
       received = Buffer.concat([received, chunk])
+      // eslint-disable-next-line no-unmodified-loop-condition -- finish() sets them
       while (final === undefined && !finished) {
         if (received.length >= 5 && received.subarray(0, 5).toString('latin1') !== 'HTTP/') {
           finish('connection-error', notHttp(received))

@@ -232,5 +232,3 @@ function toError (thrown: unknown): Error {
 export function isThenable (value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
-
-

@@ -17,8 +17,6 @@ const LIMIT = 64 * 1024
 const SIZE = 20 * MiB
 const REPEAT = 20
 
-
-
 /** The routes every test here uses: a JSON route limited to 64 KiB (Fastify answers 413 from Content-Length, unread). */
 const routes = (app: import('fastify').FastifyInstance): void => {
   app.put('/small', { bodyLimit: LIMIT }, async () => 'never')
@@ -244,26 +242,28 @@ t.test('close(): lingering sockets get a short grace, not lingerTimeout; forceCl
 for (const [label, serverOptions] of [
   ['https', (key: string, cert: string) => ({ https: { key, cert } })],
   ['HTTP/1.1 on an http2 server with allowHTTP1', (key: string, cert: string) => ({ http2: true, https: { allowHTTP1: true, key, cert } })]
-] as const) t.test(`TLS: the same staged close, ${label}`, async (t) => {
-  const certificate = await makeCertificate(t)
-  if (certificate === undefined) {
-    t.pass('skipped: openssl is not installed')
-    return
-  }
-  const server = await listen(t, routes, { server: serverOptions(certificate.key, certificate.cert) as object })
-  const body = Buffer.alloc(4 * MiB)
-  const outcomes: string[] = []
-  for (let i = 0; i < 5; i++) {
-    outcomes.push(await new Promise<string>((resolve) => {
-      let status = ''
-      const req = https.request(`https://127.0.0.1:${server.port}/small`, {
-        method: 'PUT', agent: false, ca: certificate.cert, headers: { 'content-type': 'application/json', 'content-length': body.length }
-      }, (res) => { status = String(res.statusCode); res.resume() })
-      req.on('error', (err: NodeJS.ErrnoException) => { status += ` ${err.code}` })
-      req.on('close', () => resolve(status))
-      req.end(body)
-    }))
-  }
-  t.same(outcomes, Array(5).fill('413'), 'every https client read its 413, none reset')
-  t.ok(await until(t, 'all closed', async () => await openConnections(server) === 0))
-})
+] as const) {
+  t.test(`TLS: the same staged close, ${label}`, async (t) => {
+    const certificate = await makeCertificate(t)
+    if (certificate === undefined) {
+      t.pass('skipped: openssl is not installed')
+      return
+    }
+    const server = await listen(t, routes, { server: serverOptions(certificate.key, certificate.cert) as object })
+    const body = Buffer.alloc(4 * MiB)
+    const outcomes: string[] = []
+    for (let i = 0; i < 5; i++) {
+      outcomes.push(await new Promise<string>((resolve) => {
+        let status = ''
+        const req = https.request(`https://127.0.0.1:${server.port}/small`, {
+          method: 'PUT', agent: false, ca: certificate.cert, headers: { 'content-type': 'application/json', 'content-length': body.length }
+        }, (res) => { status = String(res.statusCode); res.resume() })
+        req.on('error', (err: NodeJS.ErrnoException) => { status += ` ${err.code}` })
+        req.on('close', () => resolve(status))
+        req.end(body)
+      }))
+    }
+    t.same(outcomes, Array(5).fill('413'), 'every https client read its 413, none reset')
+    t.ok(await until(t, 'all closed', async () => await openConnections(server) === 0))
+  })
+}

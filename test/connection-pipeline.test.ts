@@ -34,7 +34,7 @@ t.test('a flood pipelined behind an expectation request is not read while it wai
 t.test('an upgrade pipelined behind an expectation request takes the connection over, as Node does', async (t) => {
   const server = await listen(t, (app) => {
     app.put('/up', async (request) => {
-      for await (const chunk of request.raw) void chunk
+      for await (const chunk of request.raw) if (chunk === null) break // drains the body
       return 'uploaded'
     })
   })

@@ -12,8 +12,6 @@ import type { FastifyInstance } from 'fastify'
 import { listen, openConnection, openConnections, until, type Listening, type RawConnection } from './helpers/server'
 import { head, rawRequest } from '../examples/lib/raw-client'
 
-
-
 const routes = (app: FastifyInstance): void => {
   app.post('/upload', async (request) => ({ got: (request.body as string).length }))
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, (request, body, done) => done(null, body))

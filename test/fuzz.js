@@ -378,7 +378,7 @@ async function fuzz ({ Fastify, plugin, numRuns, seed, path, pluginOptions, prog
   const server = await startFuzzServer({ Fastify, plugin, pluginOptions })
   const started = performance.now()
   try {
-    const details = await fc.check(property(server, progress), { numRuns, seed, path, endOnFailure: path === undefined ? false : true })
+    const details = await fc.check(property(server, progress), { numRuns, seed, path, endOnFailure: path !== undefined })
     return { details, ms: performance.now() - started }
   } finally {
     await server.close()

@@ -347,6 +347,7 @@ t.test('config.expect.check: sync, async, throwing, answering itself', async (t)
     }, async () => 'stored')
     app.post('/sync', { config: { expect: { check: (request) => { if (request.headers['x-ok'] !== 'yes') throw Object.assign(new Error('nope'), { statusCode: 403 }) } } } }, async () => 'ok')
     app.post('/plain-error', { config: { expect: { check: () => { throw new Error('bug') } } } }, async () => 'ok')
+    // eslint-disable-next-line prefer-promise-reject-errors -- what a careless check does
     app.post('/rejects-nothing', { config: { expect: { check: () => Promise.reject('a string') } } }, async () => 'ok')
     app.post('/answers', { config: { expect: { check: (request, reply) => { reply.code(429).send({ retry: 1 }) } } } }, async () => 'ok')
   })

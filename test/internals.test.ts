@@ -90,7 +90,7 @@ t.test('two copies of Fastify in one process, each with the plugin', async (t) =
   const cached = Object.keys(require.cache).filter((key) => key.includes('/node_modules/fastify/') || key.includes('/node_modules/avvio/') || key.includes('/node_modules/find-my-way/'))
   const saved = cached.map((key) => [key, require.cache[key]] as const)
   for (const key of cached) Reflect.deleteProperty(require.cache, key)
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const OtherFastify = require('fastify') as typeof Fastify
   for (const [key, module] of saved) require.cache[key] = module
   t.not(OtherFastify, Fastify, 'a distinct copy')

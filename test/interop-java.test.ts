@@ -54,7 +54,7 @@ t.test('JDK HttpClient, expectContinue(true): waits; a final answer instead of 1
     client: `java.net.http.HttpClient (JDK ${version}), \`expectContinue(true)\``,
     protocol: 'HTTP/1.1',
     expectWhen: 'with `expectContinue(true)`',
-    notes: `**Known bad.** Waits for the 100, but when the answer is a final status instead, the call never returns ` +
+    notes: '**Known bad.** Waits for the 100, but when the answer is a final status instead, the call never returns ' +
       `(JDK-8286171 and related; \`HttpRequest.timeout\` does not fire either; cut off here after ${WAIT_SECONDS} s). ` +
       'It does report an error that follows a 100. See [Troubleshooting](#troubleshooting).',
     cases: facts

@@ -129,12 +129,13 @@ async function runLoad (options = {}) {
       const i = next++
       const kind = /** @type {typeof KINDS[number]} */ (KINDS[i % KINDS.length])
       const payload = kind.length === undefined ? body : /** @type {Buffer} */ (bigBodies.get(kind.length))
+      const kindHeaders = /** @type {Record<string, string>} */ (kind.headers)
       if (socket === undefined) opened++
       const r = await rawRequest({
         port,
         socket,
         keepOpen: true,
-        head: head(`PUT /uploads/${i} HTTP/1.1`, { host: 'load', expect: '100-continue', 'content-length': payload.length, .../** @type {Record<string, string>} */ (kind.headers) }),
+        head: head(`PUT /uploads/${i} HTTP/1.1`, { host: 'load', expect: '100-continue', 'content-length': payload.length, ...kindHeaders }),
         body: payload,
         sendBody: /** @type {'on-continue' | 'now'} */ (kind.sendBody),
         timeoutMs: 60_000,

@@ -15,7 +15,7 @@ import { probeJson, trackConnections } from './helpers/probe'
 
 // Find nginx only: installing it is for the benchmarks (`apt-get install nginx`), not for a test run.
 process.env.BENCH_NO_INSTALL = '1'
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const nginx = findDaemon('nginx')
 const skip = nginx === undefined ? 'nginx is not installed: the nginx cases need it (apt-get install nginx; .ci/run installs it)' : false
 

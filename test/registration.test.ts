@@ -10,7 +10,6 @@ import { rawRequest, head } from '../examples/lib/raw-client'
 import fastifyExpect from '../plugin/index'
 
 t.test('CommonJS shape: the plugin itself, .default and .fastifyExpect', async (t) => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const required = require('../plugin/index')
   t.equal(required, fastifyExpect)
   t.equal(required.default, required)

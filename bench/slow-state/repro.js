@@ -36,8 +36,7 @@ if (process.argv[2] === 'server') {
       // V8 keeps an unused object layout through a couple of full GCs before it frees it.
       const gc = /** @type {() => void} */ (/** @type {any} */ (globalThis).gc)
       setImmediate(() => { for (let i = 0; i < Number(process.argv[4]); i++) gc(); process.send?.({}) })
-    }
-    else if (cmd === 'cpu') process.send?.(process.cpuUsage())
+    } else if (cmd === 'cpu') process.send?.(process.cpuUsage())
     else if (cmd === 'probe') { new Function('%DebugPrint(process.nextTick)')(); process.exit(0) } // eslint-disable-line no-new-func
   })
   process.on('disconnect', () => process.exit(0))
