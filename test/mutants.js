@@ -6,12 +6,12 @@
 
 module.exports = [
   // server-events.ts: the only way in for expectation requests
-  { id: 'S1', file: 'plugin/server-events.ts', what: 'HTTP/2: no reset after an early answer', find: 'if (request.httpVersionMajor === 2) resetAfterEarlyAnswer(', replace: 'if (request.httpVersionMajor === 3) resetAfterEarlyAnswer(', tests: ['http2-reset.test.ts'] },
-  { id: 'S2', file: 'plugin/server-events.ts', what: 'skip holdPipelined', find: 'else holdPipelined(request as IncomingMessage, response as ServerResponse)', replace: 'else void holdPipelined', tests: ['connection-desync.test.ts', 'connection-pipeline.test.ts'] },
+  { id: 'S1', file: 'plugin/server-events.ts', what: 'HTTP/2: no reset after an early answer', find: 'if (request.httpVersionMajor === 2) {', replace: 'if (request.httpVersionMajor === 3) {', tests: ['http2-reset.test.ts'] },
+  { id: 'S2', file: 'plugin/server-events.ts', what: 'skip holdPipelined', find: 'holdPipelined(request as IncomingMessage, response as ServerResponse)\n', replace: 'void holdPipelined\n', tests: ['connection-desync.test.ts', 'connection-pipeline.test.ts'] },
   { id: 'S3', file: 'plugin/server-events.ts', what: '417 with a body keeps the connection', find: 'if (close) headers.connection = \'close\'', replace: 'if (close && !close) headers.connection = \'close\'', tests: ['http1.test.ts'] },
   { id: 'S4', file: 'plugin/server-events.ts', what: 'no body framed: skip `_expect_continue = false`', find: 'if (node._expect_continue === true) node._expect_continue = false', replace: 'if (node._expect_continue === true) node._expect_continue = true', tests: ['http1.test.ts'] },
-  { id: 'S5', file: 'plugin/server-events.ts', what: 'a valid expectation never waits for the read (no 100)', find: "continueOnFirstRead(request, track(request, response, decision.declaredLength, 'pending'), settled)", replace: "track(request, response, decision.declaredLength, 'pending')", tests: ['http1.test.ts'] },
-  { id: 'S6', file: 'plugin/server-events.ts', what: 'skip linger.adopt', find: '(socket: Socket) => { linger.adopt(socket) }', replace: '(socket: Socket) => { void socket }', tests: ['connection-linger.test.ts'] },
+  { id: 'S5', file: 'plugin/server-events.ts', what: 'a valid expectation never waits for the read (no 100)', find: 'continueOnFirstRead(request, state, settled)\n', replace: 'void continueOnFirstRead\n', tests: ['http1.test.ts'] },
+  { id: 'S6', file: 'plugin/server-events.ts', what: 'skip linger.adopt', find: 'linger.adopt(request.socket as Socket)', replace: 'void linger', tests: ['connection-linger.test.ts'] },
   { id: 'S7', file: 'plugin/server-events.ts', what: '417 reported as refused', find: "decision.reason === 'expectation' ? 'expectation-failed' : 'refused'", replace: "decision.reason === 'expectation' ? 'refused' : 'refused'", tests: ['http1.test.ts'] },
   { id: 'S8', file: 'plugin/server-events.ts', what: 'an unknown expectation is not answered', find: 'answer(response, decision, request.httpVersionMajor === 1', replace: "if (decision.reason === 'framing') answer(response, decision, request.httpVersionMajor === 1", tests: ['http1.test.ts'] },
 
@@ -39,7 +39,7 @@ module.exports = [
   { id: 'D10', file: 'plugin/decide.ts', what: 'HTTP/2: END_STREAM ignored (length-less bodies seen as none)', find: 'if (head.httpVersionMajor === 2 && head.endStream !== undefined) return', replace: 'if (head.httpVersionMajor === 3 && head.endStream !== undefined) return', tests: ['decide.test.ts', 'node-clients.test.ts', 'http2-reset.test.ts'] },
 
   // route-rules.ts: the route's rules before the body
-  { id: 'R1', file: 'plugin/route-rules.ts', what: 'drop `keepNoBody(reply)` on a rule refusal', find: 'keepNoBody(reply)\n      done(error)', replace: 'void keepNoBody\n      done(error)', tests: ['http1.test.ts', 'connection-desync.test.ts'] },
+  { id: 'R1', file: 'plugin/route-rules.ts', what: 'drop `keepNoBody(reply)` on a rule refusal', find: 'keepNoBody(reply, linger)\n      done(error)', replace: 'void keepNoBody\n      done(error)', tests: ['http1.test.ts', 'connection-desync.test.ts'] },
   { id: 'R2', file: 'plugin/route-rules.ts', what: 'skip header validation', find: 'if (state !== undefined && policy.headers) {', replace: 'if (state !== undefined && !policy.headers) {', tests: ['http1.test.ts', 'ecosystem-typebox.test.ts'] },
   { id: 'R3', file: 'plugin/route-rules.ts', what: 'sendContinue after-checks ignored', find: "} else if (state !== undefined && policy.sendContinue === 'after-checks') {", replace: "} else if (state !== undefined && policy.sendContinue === 'never' as string) {", tests: ['http1.test.ts'] },
   { id: 'R4', file: 'plugin/route-rules.ts', what: 'length-less bodies not cut at the limit', find: 'done(null, policy.bodyLimit !== undefined && framing.length === undefined ? limited(', replace: 'done(null, policy.bodyLimit === -1 && framing.length === undefined ? limited(', tests: ['route-rules-edges.test.ts', 'http1.test.ts', 'http2-reset.test.ts'] },
@@ -58,22 +58,22 @@ module.exports = [
 
   // pipeline.ts
   { id: 'P1', file: 'plugin/pipeline.ts', what: 'a complete body keeps Node closing the connection', find: 'if (!res.headersSent) res._expect_continue = false', replace: 'if (!res.headersSent) res._expect_continue = res._expect_continue', tests: ['continue-edges.test.ts', 'http1.test.ts', 'connection-desync.test.ts'] },
-  { id: 'P2', file: 'plugin/pipeline.ts', what: 'held requests run although the connection ends', find: 'if (res._last || parser.onIncoming !== hold) return', replace: 'if (parser.onIncoming !== hold) return', tests: ['connection-desync.test.ts'] },
-  { id: 'P3', file: 'plugin/pipeline.ts', what: 'the socket is not paused while requests are held', find: 'if (held.length === 0 && socket._paused !== true) {', replace: 'if (held.length < 0) {', tests: ['connection-pipeline.test.ts'] },
-  { id: 'P4', file: 'plugin/pipeline.ts', what: 'an upgrade is held too', find: 'if ((next as { upgrade?: boolean }).upgrade === true) return', replace: 'if ((next as { upgrade?: boolean }).upgrade === false) return', tests: ['connection-pipeline.test.ts'] },
-  { id: 'P5', file: 'plugin/pipeline.ts', what: 'the paused socket is never resumed', find: 'if (held.length > 0 && socket._paused === true && parser.onIncoming === dispatch) {', replace: 'if (held.length < 0) {', tests: ['connection-desync.test.ts', 'connection-pipeline.test.ts'], equivalent: 'Node resumes a paused socket itself (socketOnDrain) as soon as the held requests\' responses are written' },
+  { id: 'P2', file: 'plugin/pipeline.ts', what: 'held requests run although the connection ends', find: 'if (res._last || socket.destroyed || socket.parser !== hold.parser || hold.parser.onIncoming !== hold.onIncoming) {', replace: 'if (socket.destroyed || socket.parser !== hold.parser || hold.parser.onIncoming !== hold.onIncoming) {', tests: ['connection-desync.test.ts'] },
+  { id: 'P3', file: 'plugin/pipeline.ts', what: 'the socket is not paused while requests are held', find: '      stopReading(socket)\n      return 0', replace: '      return 0', tests: ['connection-pipeline.test.ts'] },
+  { id: 'P4', file: 'plugin/pipeline.ts', what: 'an upgrade is held too', find: 'if ((request as { upgrade?: boolean }).upgrade !== true) return false', replace: 'return false', tests: ['connection-pipeline.test.ts'] },
+  { id: 'P5', file: 'plugin/pipeline.ts', what: 'the paused socket is never resumed', find: 'if (hold.queue.length === 0 && socket._paused !== true && !socket.destroyed) socket.resume()', replace: 'void 0', tests: ['connection-desync.test.ts', 'connection-pipeline.test.ts'], equivalent: 'Node resumes a paused socket itself (socketOnDrain) as soon as the held requests\' responses are written' },
 
   // linger.ts
   { id: 'L1', file: 'plugin/linger.ts', what: 'lingerBytes ignored', find: 'if (bytes > options.lingerBytes) socket.destroy()', replace: 'if (bytes < 0) socket.destroy()', tests: ['connection-linger.test.ts'] },
-  { id: 'L2', file: 'plugin/linger.ts', what: 'lingerTimeout never closes', find: 'timers.set(socket, setTimeout(() => socket.destroy(), closing === undefined', replace: 'timers.set(socket, setTimeout(() => undefined, closing === undefined', tests: ['connection-linger.test.ts'] },
+  { id: 'L2', file: 'plugin/linger.ts', what: 'lingerTimeout never closes', find: 'timers.set(socket, setTimeout(() => socket.destroy(), lingerBound(socket)))\n  }', replace: 'timers.set(socket, setTimeout(() => undefined, lingerBound(socket)))\n  }', tests: ['connection-linger.test.ts'] },
   { id: 'L3', file: 'plugin/linger.ts', what: 'maxLingeringSockets: `>=` to `>`', find: 'timers.size >= options.maxLingeringSockets', replace: 'timers.size > options.maxLingeringSockets', tests: ['connection-linger.test.ts'] },
   { id: 'L4', file: 'plugin/linger.ts', what: 'complete bodies linger too', find: 'if (incoming == null || incoming.complete || !this.readable', replace: 'if (incoming == null || !this.readable', tests: ['connection-linger.test.ts'], equivalent: 'Node clears parser.incoming once the request is complete, so `incoming == null` already covers it' },
   { id: 'L5', file: 'plugin/linger.ts', what: 'no half-close after the response', find: 'if (socket.writable) socket.end()', replace: 'if (socket.writable) void socket', tests: ['connection-linger.test.ts'] },
   { id: 'L6', file: 'plugin/linger.ts', what: 'close(force) does not destroy', find: 'if (force) socket.destroy()', replace: 'if (force) void socket', tests: ['connection-linger.test.ts'], equivalent: 'force is forceCloseConnections: true, with which Fastify destroys every connection (lingering ones too) right after preClose' },
 
   // stream-reset.ts
-  { id: 'H1', file: 'plugin/stream-reset.ts', what: 'HTTP/2: lingerBytes ignored', find: 'if (bytes > options.lingerBytes) reset()', replace: 'if (bytes < 0) reset()', tests: ['stream-reset.test.ts', 'http2-reset.test.ts'] },
-  { id: 'H2', file: 'plugin/stream-reset.ts', what: 'HTTP/2: no reset after the delay', find: 'const timer = setTimeout(reset, RESET_DELAY_MS)', replace: 'const timer = setTimeout(() => undefined, RESET_DELAY_MS)', tests: ['http2-reset.test.ts'] },
+  { id: 'H1', file: 'plugin/stream-reset.ts', what: 'HTTP/2: the stream is still read after the answer', find: '  stopReading(stream)\n', replace: '', tests: ['http2-flow.test.ts'] },
+  { id: 'H2', file: 'plugin/stream-reset.ts', what: 'HTTP/2: no reset after the delay', find: 'stream.close(constants.NGHTTP2_NO_ERROR)', replace: 'void constants', tests: ['http2-reset.test.ts'] },
 
   // index.ts
   { id: 'I1', file: 'plugin/index.ts', what: 'extra listen() bindings not wired', find: 'if (!isWired(server as EventEmitter)) wireServer(', replace: 'if (isWired(server as EventEmitter)) wireServer(', tests: ['registration.test.ts'] },
