@@ -14,13 +14,16 @@ t.test('a flood pipelined behind an expectation request is not read while it wai
     app.get('/ping', async () => { pings++; return 'pong' })
   })
   const flood = Buffer.from(head('GET /ping HTTP/1.1', { host: 'x' }).repeat(40000)) // about 1.3 MB
+  // The event to wait for: the server's side of the connection stops reading.
+  let paused = false
+  server.app.server.once('connection', (serverSocket: import('node:net').Socket) => { serverSocket.once('pause', () => { paused = true }) })
   const { socket, received } = await openConnection(server.port)
   t.teardown(() => socket.destroy())
   socket.write(head('PUT /slow HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'text/plain', 'content-length': 2 }))
   await until(t, 'the 100', () => received().includes('100 Continue'))
   socket.write('ok')
   socket.write(flood)
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  await until(t, 'the server stops reading', () => paused)
   t.equal(pings, 0, 'nothing behind the expectation request ran yet')
   t.ok(server.bytesRead() < 256 * 1024, `the server stopped reading: ${server.bytesRead()} of ${flood.length} bytes read`)
   release()

@@ -33,6 +33,8 @@ export interface SeenRequest {
   readonly contentLength: string | undefined
   /** HTTP/1.x: the size of the request head as it crossed the wire (request line, fields, blank line). */
   readonly headBytes: number
+  /** The status the server answered with, once its response finished. */
+  status: number | undefined
 }
 
 export interface Observed<T> {
@@ -74,15 +76,18 @@ export async function startUploadApp (t: Test, options: UploadServerOptions = {}
   options.routes?.(app)
   const count = countBytesRead(app.server)
   let seen: SeenRequest[] = []
-  app.server.on('request', (request: IncomingMessage | Http2ServerRequest) => {
-    seen.push({
+  app.server.on('request', (request: IncomingMessage | Http2ServerRequest, response: { statusCode: number, once: (event: 'finish', listener: () => void) => void }) => {
+    const entry: SeenRequest = {
       httpVersion: request.httpVersion,
       method: request.method ?? '',
       url: request.url ?? '',
       expect: request.headers.expect,
       contentLength: request.headers['content-length'],
-      headBytes: request.httpVersionMajor === 1 ? headBytes(request as IncomingMessage) : 0
-    })
+      headBytes: request.httpVersionMajor === 1 ? headBytes(request as IncomingMessage) : 0,
+      status: undefined
+    }
+    response.once('finish', () => { entry.status = response.statusCode })
+    seen.push(entry)
   })
   const port = await listenOnLoopback(t, app)
   return {
