@@ -3,7 +3,8 @@
 // a shared, noisy machine the one repeatable measure of "costs nothing".
 //
 //   npm run bench:instructions            (about 5 minutes here)
-//   node bench/instructions.js [--requests 1000] [--warmup 2000] [--rounds 3]
+//   node bench/instructions.js [--requests 1000] [--warmup 2000] [--rounds 3] [--write]
+//   (--write: its section of BENCHMARKS.md, one per Node major)
 //
 // Three fresh server processes (bench/server.js), each under callgrind with
 // collection off: plain Fastify (A), Fastify with fastify-expect (B), plain again
@@ -18,6 +19,7 @@ const os = require('node:os')
 const path = require('node:path')
 const { load } = require('./client')
 const { KINDS } = require('./overhead')
+const { writeSection } = require('./sections')
 
 const arg = (/** @type {string} */ name, /** @type {number} */ fallback) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -97,12 +99,21 @@ async function main () {
   const b = await measure('plugin')
   const a2 = await measure('plain')
   const fmt = (/** @type {number} */ n) => Math.round(n).toLocaleString('en')
-  console.log(`Instructions per request (callgrind, Node ${process.version}, best of ${ROUNDS} rounds of ${REQUESTS} requests per kind after ${WARMUP} of each kind, one connection; ${Math.round((Date.now() - started) / 1000)} s)\n`)
-  console.log('| request | plain Fastify (A) | with fastify-expect (B) | plain again (A2) | B/A | A2/A (A/A control) |')
-  console.log('| --- | --- | --- | --- | --- | --- |')
+  const lines = [
+    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}: best of ${ROUNDS} rounds of ${REQUESTS} requests per kind after ${WARMUP} of each kind, one connection (${Math.round((Date.now() - started) / 1000)} s).`,
+    '',
+    '| request | plain Fastify (A) | with fastify-expect (B) | plain again (A2) | B/A | A2/A (A/A control) |',
+    '| --- | --- | --- | --- | --- | --- |'
+  ]
   for (const { name } of KINDS) {
     const [x, y, z] = [a[name] ?? NaN, b[name] ?? NaN, a2[name] ?? NaN]
-    console.log(`| ${name} | ${fmt(x)} | ${fmt(y)} | ${fmt(z)} | ${(y / x).toFixed(3)} | ${(z / x).toFixed(3)} |`)
+    lines.push(`| ${name} | ${fmt(x)} | ${fmt(y)} | ${fmt(z)} | ${(y / x).toFixed(3)} | ${(z / x).toFixed(3)} |`)
+  }
+  console.log(lines.join('\n'))
+  if (process.argv.includes('--write')) {
+    const file = path.join(__dirname, '..', 'BENCHMARKS.md')
+    const major = process.versions.node.split('.')[0]
+    writeSection(file, `instructions-node-${major}`, `## Instructions per request without Expect (Node ${major})\n\nWritten by \`npm run bench:instructions\` (bench/instructions.js --write) with valgrind's callgrind: the repeatable measure on a shared machine. Three fresh server processes of bench/server.js (plain Fastify, Fastify with fastify-expect, plain again as the A/A control), each under callgrind with collection off; the same warm-up, then collection on for exactly the measured requests; a process's figure is its best round (a GC or a JIT compilation in a window only adds).\n\n${lines.join('\n')}`)
   }
 }
 

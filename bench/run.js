@@ -21,6 +21,7 @@ const { table, fmt, ratio, mib } = require('./table')
 const QUICK = process.env.BENCH_QUICK === '1'
 const PARTS = (process.env.BENCH_PARTS ?? 'overhead,routes,refused,memory').split(',')
 const OUT = process.env.BENCH_OUT ?? path.join(__dirname, '..', 'BENCHMARKS.md')
+const { sectionsOf } = require('./sections')
 const C = QUICK
   ? { overhead: { groups: 1, warmup: 1000, rounds: 2, perRound: 1000 }, routes: { sizes: [10, 1000], warmup: 5, rounds: 2, perRound: 20, budgetMs: 5000 }, refused: { runs: 1 }, memory: { batches: 2, perBatch: 200, concurrency: 8 } }
   : { overhead: { groups: 3, warmup: 800, rounds: 5, perRound: 400 }, routes: { sizes: [10, 1000, 10000, 50000], warmup: 10, rounds: 3, perRound: 40, budgetMs: 8000 }, refused: { runs: 3 }, memory: { batches: 3, perBatch: 600, concurrency: 16 } }
@@ -140,7 +141,9 @@ async function main () {
     'The machine is shared: other jobs ran during the run (see the load average). CPU time is read inside each server process, so other processes add to it only through the caches and the CPU they share; comparisons are made between processes measured in the same minutes.', '')
   console.log(`done in ${seconds.toFixed(0)} s`)
   if (QUICK) return
-  fs.writeFileSync(OUT, md.join('\n').replace(/\n{3,}/g, '\n\n'))
+  // The sections other scripts wrote (instructions, soak) stay, after this report.
+  const kept = [...sectionsOf(OUT).values()]
+  fs.writeFileSync(OUT, [md.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd(), ...kept].join('\n\n') + '\n')
   fs.writeFileSync(path.join(os.tmpdir(), 'fastify-expect-bench.json'), JSON.stringify(raw, null, 1))
   console.log(`wrote ${OUT} (raw figures: ${path.join(os.tmpdir(), 'fastify-expect-bench.json')})`)
 }
