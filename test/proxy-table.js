@@ -4,11 +4,11 @@
 // proxy setting, written only by `npm run proxies:record`). `--check` only says whether the README
 // is up to date (exit 1 if not); `--print` writes the section to stdout.
 'use strict'
-const fs = require('node:fs')
 const path = require('node:path')
+const shared = require('./readme-section')
 
 const RESULTS_DIR = path.join(__dirname, 'proxy-results')
-const README = path.join(__dirname, '..', 'README.md')
+const { README } = shared
 const START = '<!-- proxies:start -->'
 const END = '<!-- proxies:end -->'
 
@@ -17,13 +17,8 @@ const END = '<!-- proxies:end -->'
  * @typedef {import('./helpers/proxy-run').Tally} Tally
  */
 
-/** @returns {ProxyFacts[]} every proxy setting's facts, in row order */
-function readResults (dir = RESULTS_DIR) {
-  return fs.readdirSync(dir)
-    .filter((name) => name.endsWith('.json'))
-    .sort()
-    .map((name) => /** @type {ProxyFacts} */ (JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'))))
-}
+/** @returns {ProxyFacts[]} every one recorded, in row order */
+const readResults = (dir = RESULTS_DIR) => shared.readResults(dir)
 
 /** @param {number} bytes */
 function size (bytes) {
@@ -130,10 +125,7 @@ ${totals(results)}`
  * @param {string} section
  */
 function withSection (readme, section) {
-  const start = readme.indexOf(START)
-  const end = readme.indexOf(END)
-  if (start === -1 || end === -1 || end < start) throw new Error(`README.md has no ${START} ... ${END} markers`)
-  return `${readme.slice(0, start + START.length)}\n${section}\n${readme.slice(end)}`
+  return shared.between(readme, START, END, section)
 }
 
 function main () {
@@ -142,18 +134,7 @@ function main () {
     process.stdout.write(`${section}\n`)
     return
   }
-  const readme = fs.readFileSync(README, 'utf8')
-  const updated = withSection(readme, section)
-  if (process.argv.includes('--check')) {
-    if (updated !== readme) {
-      console.error('README.md: the proxy section is out of date; run `npm run proxies:table`')
-      process.exit(1)
-    }
-    console.log('README.md: the proxy section is up to date')
-    return
-  }
-  if (updated !== readme) fs.writeFileSync(README, updated)
-  console.log(`README.md: proxy section ${updated === readme ? 'already up to date' : 'rewritten'} (${readResults().length} proxy settings)`)
+  shared.updateReadme({ start: START, end: END, text: section, what: 'proxy section', script: 'proxies:table', count: `${readResults().length} proxy settings` })
 }
 
 module.exports = { readResults, renderTable, renderSection, totals, withSection, lost, bytes, size, START, END, RESULTS_DIR, README }
