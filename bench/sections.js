@@ -11,7 +11,7 @@ const marker = (/** @type {string} */ name, /** @type {'start' | 'end'} */ end) 
 function sectionsOf (file) {
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : ''
   const found = new Map()
-  for (const match of text.matchAll(/<!-- ([a-z-]+):start -->\n[\s\S]*?<!-- \1:end -->/g)) found.set(match[1], match[0])
+  for (const match of text.matchAll(/<!-- ([a-z0-9-]+):start -->\n[\s\S]*?<!-- \1:end -->/g)) found.set(match[1], match[0])
   return found
 }
 
