@@ -15,7 +15,7 @@
 const { fork } = require('node:child_process')
 const net = require('node:net')
 const http2 = require('node:http2')
-const { head } = require('../examples/lib/raw-client')
+const { head } = require('../test/helpers/raw-client')
 
 const SECONDS = Number(process.argv.find((a) => a.startsWith('--seconds='))?.split('=')[1] ?? 150)
 const deadline = Date.now() + SECONDS * 1000

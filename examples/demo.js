@@ -5,7 +5,7 @@
 // its body (as curl, the AWS SDK, .NET and PHP clients do).
 'use strict'
 const { buildUploadApp, TOKEN, MiB } = require('./upload-app')
-const { rawRequest, head } = require('./lib/raw-client')
+const { rawRequest, head } = require('../test/helpers/raw-client')
 
 const big = Buffer.alloc(5 * MiB, 1)
 const small = Buffer.alloc(256 * 1024, 2)

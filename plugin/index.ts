@@ -82,7 +82,7 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
   })
   fastify.decorate('printExpectRules', () => printRules(seen, options))
   fastify.addHook('onReady', function warnUnworkableRules (done) {
-    for (const message of warnings(seen, options)) fastify.log.warn(message)
+    for (const message of warnings(seen, options, internals.streams)) fastify.log.warn(message)
     done()
   })
 

@@ -1,6 +1,7 @@
 // At start-up (onReady): one warning per route whose rules cannot work as
 // written, and every route's rules, printable as printRoutes() prints routes.
 import type { FastifyInstance, RouteOptions } from 'fastify'
+import type { Internals } from './fastify-internals'
 import type { ResolvedOptions } from './options'
 import { policyOf, type RoutePolicy } from './route-rules'
 import type { MediaRange } from './media-type'
@@ -12,8 +13,12 @@ export interface SeenRoute {
   readonly instance: FastifyInstance
 }
 
-/** A declared media type that no parser of the route's context takes: every such upload gets 415. */
-export function warnings (seen: readonly SeenRoute[], options: Pick<ResolvedOptions, 'sendContinue'>): string[] {
+/**
+ * A declared media type that no parser of the route's context takes (every such
+ * upload gets 415), or that a streaming parser takes while the route sets no
+ * bodyLimit of its own (no size limit applies, as in Fastify).
+ */
+export function warnings (seen: readonly SeenRoute[], options: Pick<ResolvedOptions, 'sendContinue'>, streams: Internals['streams'] = () => undefined): string[] {
   const found: string[] = []
   for (const { name, route, instance } of seen) {
     const policy = policyOf(route, name, options)
@@ -25,6 +30,8 @@ export function warnings (seen: readonly SeenRoute[], options: Pick<ResolvedOpti
         const type = `${range.type}/${range.subtype}`
         if (!instance.hasContentTypeParser(type)) {
           found.push(`fastify-expect: ${name} declares ${type} (${source}) but no content-type parser takes it there: such uploads get 415. Add one with addContentTypeParser('${type}', ...) in the route's plugin, or remove the type.`)
+        } else if (policy.bodyLimit === undefined && streams(instance, type) === true) {
+          found.push(`fastify-expect: ${name} takes ${type} through a parser that reads the stream, and sets no bodyLimit of its own: no size limit applies to those uploads (Fastify applies none to streaming parsers). Set the route's bodyLimit to the largest upload it accepts.`)
         }
       }
     }

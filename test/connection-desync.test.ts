@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { listen, openConnection, type Listening } from './helpers/server'
-import { head } from '../examples/lib/raw-client'
+import { head } from './helpers/raw-client'
 
 interface Response { status: number, headers: Record<string, string>, body: string }
 

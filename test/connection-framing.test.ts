@@ -7,7 +7,7 @@
 // nothing of the plugin's.
 import t from 'tap'
 import { listen, openConnection, until } from './helpers/server'
-import { head } from '../examples/lib/raw-client'
+import { head } from './helpers/raw-client'
 
 const cases: Array<[string, Record<string, string | number>]> = [
   ['gzip', { 'transfer-encoding': 'gzip' }],

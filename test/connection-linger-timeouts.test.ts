@@ -5,7 +5,7 @@
 import t from 'tap'
 import net from 'node:net'
 import { listen, MiB, openConnections, until } from './helpers/server'
-import { head } from '../examples/lib/raw-client'
+import { head } from './helpers/raw-client'
 
 const routes = (app: import('fastify').FastifyInstance): void => {
   app.put('/small', { bodyLimit: 1024 }, async () => 'never')

@@ -9,7 +9,7 @@ import net from 'node:net'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { listen, MiB, openConnections, until } from './helpers/server'
-import { rawRequest, head } from '../examples/lib/raw-client'
+import { rawRequest, head } from './helpers/raw-client'
 import { curl, runCurl } from './helpers/curl'
 import { makeCertificate, tempDir } from './helpers/interop'
 

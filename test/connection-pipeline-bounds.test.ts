@@ -4,7 +4,7 @@
 // answered, in order, and the connection goes on serving.
 import t, { type Test } from 'tap'
 import { listen, openConnection, until, type Listening } from './helpers/server'
-import { head } from '../examples/lib/raw-client'
+import { head } from './helpers/raw-client'
 
 /** What plain Fastify reads from such a connection is about 0.1 MiB; a chunk or two more is still bounded. */
 const READ_BOUND = 512 * 1024

@@ -10,7 +10,7 @@ import fc from 'fast-check'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { listen, openConnection, until } from './helpers/server'
-import { head } from '../examples/lib/raw-client'
+import { head } from './helpers/raw-client'
 
 interface Step { kind: 'get' | 'put' | 'expect-get' | 'expect-put', slow: boolean, refused: boolean }
 

@@ -3,7 +3,7 @@
 // unbounded number of requests.
 import t from 'tap'
 import { listen, openConnection, until } from './helpers/server'
-import { head } from '../examples/lib/raw-client'
+import { head } from './helpers/raw-client'
 
 t.test('a flood pipelined behind an expectation request is not read while it waits', async (t) => {
   let release: () => void = () => {}

@@ -10,7 +10,7 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { listen, openConnection, openConnections, until, type Listening, type RawConnection } from './helpers/server'
-import { head, rawRequest } from '../examples/lib/raw-client'
+import { head, rawRequest } from './helpers/raw-client'
 
 const routes = (app: FastifyInstance): void => {
   app.post('/upload', async (request) => ({ got: (request.body as string).length }))

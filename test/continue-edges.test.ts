@@ -2,7 +2,7 @@
 // (RFC 9110 §10.1.1 lets the server take that as the answer) gets no 100, has
 // its body read, and keeps its connection once the body is complete.
 import t from 'tap'
-import { head } from '../examples/lib/raw-client'
+import { head } from './helpers/raw-client'
 import { listen, openConnection, until } from './helpers/server'
 
 t.test('a client that started its body without waiting: no 100, the body is read, the connection stays', async (t) => {

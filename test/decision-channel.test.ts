@@ -3,7 +3,7 @@
 // status the client got, and one log line for each refusal (none otherwise).
 import t from 'tap'
 import diagnostics from 'node:diagnostics_channel'
-import { head, rawRequest } from '../examples/lib/raw-client'
+import { head, rawRequest } from './helpers/raw-client'
 import type { DecisionMessage } from '../plugin/report'
 import { listen } from './helpers/server'
 

@@ -16,7 +16,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { listen, type Listening } from './helpers/server'
 import { runCurl, skip as noCurl } from './helpers/curl'
 import { tempDir } from './helpers/interop'
-import { head, rawRequest } from '../examples/lib/raw-client'
+import { head, rawRequest } from './helpers/raw-client'
 import { rows, type Row } from './decision-table'
 
 const LIMIT = 1000

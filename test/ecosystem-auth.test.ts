@@ -10,7 +10,7 @@ import fastifyAuth from '@fastify/auth'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { listen } from './helpers/server'
 import { ORDERS, registerInOrder, uploadHead } from './helpers/ecosystem'
-import { head, rawRequest } from '../examples/lib/raw-client'
+import { head, rawRequest } from './helpers/raw-client'
 
 const body = JSON.stringify({ doc: 'y'.repeat(2000) })
 const jsonUpload = { 'content-type': 'application/json', 'content-length': body.length }

@@ -15,7 +15,7 @@ import multipart from '@fastify/multipart'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { listen, MiB } from './helpers/server'
 import { multipartBody, ORDERS, registerInOrder, uploadHead } from './helpers/ecosystem'
-import { head, rawRequest } from '../examples/lib/raw-client'
+import { head, rawRequest } from './helpers/raw-client'
 
 interface SavedFile { field: string, filename: string, bytes: number }
 

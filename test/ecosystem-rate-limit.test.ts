@@ -6,7 +6,7 @@ import t from 'tap'
 import rateLimit from '@fastify/rate-limit'
 import { listen } from './helpers/server'
 import { ORDERS, registerInOrder, uploadHead } from './helpers/ecosystem'
-import { head, rawRequest } from '../examples/lib/raw-client'
+import { head, rawRequest } from './helpers/raw-client'
 
 const body = JSON.stringify({ event: 'x'.repeat(200) })
 const jsonUpload = { 'content-type': 'application/json', 'content-length': body.length }

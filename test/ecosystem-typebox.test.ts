@@ -8,7 +8,7 @@ import { Type, TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fasti
 import type { FastifyInstance } from 'fastify'
 import { listen } from './helpers/server'
 import { uploadHead } from './helpers/ecosystem'
-import { rawRequest } from '../examples/lib/raw-client'
+import { rawRequest } from './helpers/raw-client'
 
 const Item = Type.Object({ name: Type.String({ minLength: 1 }), tags: Type.Array(Type.String()) })
 const Headers = Type.Object({ 'x-tenant': Type.String({ pattern: '^[a-z0-9-]+$' }) })

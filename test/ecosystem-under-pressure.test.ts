@@ -7,7 +7,7 @@ import t from 'tap'
 import underPressure from '@fastify/under-pressure'
 import { listen } from './helpers/server'
 import { ORDERS, registerInOrder, uploadHead } from './helpers/ecosystem'
-import { head, rawRequest } from '../examples/lib/raw-client'
+import { head, rawRequest } from './helpers/raw-client'
 
 const body = JSON.stringify({ reading: 'x'.repeat(500) })
 const jsonUpload = { 'content-type': 'application/json', 'content-length': body.length }

@@ -18,7 +18,7 @@
 'use strict'
 const fc = require('fast-check')
 const net = require('node:net')
-const { rawRequest, head: requestHead } = require('../examples/lib/raw-client')
+const { rawRequest, head: requestHead } = require('./helpers/raw-client')
 
 /** Bound for one exchange: the app's idle timeout and lingering both end well before it. */
 const EXCHANGE_BOUND_MS = 3000

@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap'
 import http from 'node:http'
 import net, { type AddressInfo } from 'node:net'
-import { rawRequest, head } from '../examples/lib/raw-client'
+import { rawRequest, head } from './helpers/raw-client'
 import { createGateway } from '../examples/gateway'
 import { announcesBody, callUpstream, upstreamRequestHeaders } from '../plugin/gateway'
 import { countBodyBytes, startUpstream, TOKEN } from './helpers/gateway'

@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import httpProxy from '@fastify/http-proxy'
-import { rawRequest, head } from '../examples/lib/raw-client'
+import { rawRequest, head } from './helpers/raw-client'
 import { expectContinueHandler, forwardExpectation } from '../plugin/gateway'
 import { startGateway, startUpstream, TOKEN, type Hop } from './helpers/gateway'
 import { expectPlugin, MiB, until } from './helpers/server'

@@ -7,7 +7,7 @@ import t from 'tap'
 import { Readable, Transform } from 'node:stream'
 import Fastify, { errorCodes, type FastifyInstance } from 'fastify'
 import { listen, MiB } from './helpers/server'
-import { rawRequest, head } from '../examples/lib/raw-client'
+import { rawRequest, head } from './helpers/raw-client'
 
 const json = (value: unknown): string => JSON.stringify(value)
 const upload = (path: string, headers: Record<string, string | number>, line = 'POST'): string =>

@@ -8,7 +8,7 @@ import t, { type Test } from 'tap'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { head, rawRequest, type RawExchange } from '../examples/lib/raw-client'
+import { head, rawRequest, type RawExchange } from './helpers/raw-client'
 
 const repo = join(__dirname, '..')
 const fixtures = join(__dirname, 'fixtures', 'instrumentation')

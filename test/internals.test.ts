@@ -5,7 +5,7 @@ import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { resolveInternals } from '../plugin/fastify-internals'
 import { expectPlugin, listenOnLoopback } from './helpers/server'
-import { rawRequest, head } from '../examples/lib/raw-client'
+import { rawRequest, head } from './helpers/raw-client'
 
 const upload = (port: number, path: string, headers: Record<string, string | number>, body = '') => rawRequest({
   port,
@@ -37,17 +37,22 @@ const routes = (app: FastifyInstance): void => {
 t.test('resolveInternals: a Fastify without the symbols gives warnings that name them, and safe answers', async (t) => {
   const warnings: string[] = []
   const internals = resolveInternals({} as FastifyInstance, (message) => { warnings.push(message) })
-  t.equal(warnings.length, 2)
-  t.match(warnings[0], /"fastify\.serverBindings" not found/)
-  t.match(warnings[1], /"fastify\.schemaErrorFormatter" not found/)
+  t.equal(warnings.length, 3)
+  t.match(warnings.join('\n'), /"fastify\.serverBindings" not found/)
+  t.match(warnings.join('\n'), /"fastify\.schemaErrorFormatter" not found/)
+  t.match(warnings.join('\n'), /"fastify\.contentTypeParser" not found/)
   t.same(internals.serverBindings({} as FastifyInstance), [])
   t.equal(internals.schemaErrorFormatter({} as FastifyInstance), undefined)
-  const found = resolveInternals(Fastify(), (message) => { warnings.push(message) })
-  t.equal(warnings.length, 2, 'the real Fastify has both')
-  t.same(found.serverBindings(Fastify()), [])
+  t.equal(internals.streams({} as FastifyInstance, 'application/json'), undefined, 'unknown: no warning')
+  const app = Fastify()
+  const found = resolveInternals(app, (message) => { warnings.push(message) })
+  t.equal(warnings.length, 3, 'the real Fastify has all three')
+  t.same(found.serverBindings(app), [])
+  t.equal(found.streams(app, 'application/json'), false, 'the JSON parser buffers')
+  t.equal(found.streams(app, 'image/png'), undefined, 'no parser: unknown')
 })
 
-t.test('both Fastify internals missing: a warning at registration, every request still served', async (t) => {
+t.test('every Fastify internal missing: a warning each at registration, every request still served', async (t) => {
   const lines: Array<Record<string, any>> = []
   const mocked = t.mockRequire<typeof import('../plugin/index')>('../plugin/index', {
     '../plugin/fastify-internals': {
@@ -60,7 +65,7 @@ t.test('both Fastify internals missing: a warning at registration, every request
   app.put('/strict', { schema: { headers: { type: 'object', required: ['x-id'] } } }, async () => 'ok')
   routes(app)
   const port = await listenOnLoopback(t, app)
-  t.equal(lines.filter((l) => /not found/.test(l.msg)).length, 2, 'two warnings')
+  t.equal(lines.filter((l) => /not found/.test(l.msg)).length, 3, 'three warnings')
   await basics(t, port, 'before the body')
   const strict = await upload(port, '/strict', { 'content-length': 2 }, '{}')
   t.equal(strict.status, 400, 'header errors in Fastify\'s default format')

@@ -6,7 +6,7 @@
 // WAIT_SECONDS, so this costs one JVM start and that wait.
 import t from 'tap'
 import { join } from 'node:path'
-import { head, rawRequest } from '../examples/lib/raw-client'
+import { head, rawRequest } from './helpers/raw-client'
 import { findProgram, recordFacts, runProgram, startUploadApp, TOKEN, UPLOAD_CASES, type CaseFacts } from './helpers/interop'
 
 const java = findProgram('java')

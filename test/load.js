@@ -12,7 +12,7 @@
 'use strict'
 const v8 = require('node:v8')
 const vm = require('node:vm')
-const { rawRequest, head } = require('../examples/lib/raw-client')
+const { rawRequest, head } = require('./helpers/raw-client')
 
 /** The mix, by request number: what is sent and what must come back. */
 const KINDS = [

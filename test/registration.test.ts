@@ -6,7 +6,7 @@ import dns from 'node:dns'
 import Fastify from 'fastify'
 import type { AddressInfo } from 'node:net'
 import { expectPlugin, listen, listenOnLoopback } from './helpers/server'
-import { rawRequest, head } from '../examples/lib/raw-client'
+import { rawRequest, head } from './helpers/raw-client'
 import fastifyExpect from '../plugin/index'
 
 t.test('CommonJS shape: the plugin itself, .default and .fastifyExpect', async (t) => {
@@ -211,18 +211,28 @@ t.test('at start-up: a warning per declared media type no parser takes; printExp
     scoped.addContentTypeParser('image/png', (request, payload, done) => done(null))
     scoped.put('/img', { config: { expect: { contentTypes: ['image/png', 'image/*', 'application/pdf'] } } }, async () => 'ok')
     scoped.post('/csv', { bodyLimit: 10, schema: { headers: { type: 'object' }, body: { content: { 'text/csv': { schema: {} } } } } }, async () => 'ok')
+    // A streaming parser (it takes the stream), declared without a route bodyLimit: warned; with one, not.
+    scoped.addContentTypeParser('application/x-ndjson', (request, payload, done) => done(null))
+    scoped.put('/ndjson', { config: { expect: { contentTypes: ['application/x-ndjson'] } } }, async () => 'ok')
+    scoped.put('/ndjson-limited', { bodyLimit: 1000, config: { expect: { contentTypes: ['application/x-ndjson', 'application/json'] } } }, async () => 'ok')
   })
   app.get('/plain', { exposeHeadRoute: false }, async () => 'ok')
   await app.ready()
   t.teardown(() => app.close())
   const warned = lines.filter((l) => /no content-type parser takes it/.test(l.msg)).map((l) => l.msg as string)
   t.equal(warned.length, 2, 'image/png has a parser; image/* is a range; application/pdf and text/csv have none')
+  const streaming = lines.filter((l) => /reads the stream/.test(l.msg)).map((l) => l.msg as string)
+  t.same(streaming.length, 2, 'the streaming parsers without a route bodyLimit: image/png on PUT /img, ndjson on PUT /ndjson')
+  t.match(streaming.join('\n'), /PUT \/ndjson takes application\/x-ndjson through a parser that reads the stream/)
+  t.notMatch(streaming.join('\n'), /ndjson-limited|application\/json/, 'not with a bodyLimit, nor for the buffered JSON parser')
   t.match(warned.join('\n'), /PUT \/img declares application\/pdf \(config\.expect\.contentTypes\)/)
   t.match(warned.join('\n'), /POST \/csv declares text\/csv \(schema\.body\.content\)/)
   t.equal(app.printExpectRules(), [
     'GET /plain: no rules (100 on the first read)',
     'PUT /img: types image/png, image/*, application/pdf',
     'POST /csv: schema types text/csv; bodyLimit 10; header schema',
+    'PUT /ndjson: types application/x-ndjson',
+    'PUT /ndjson-limited: types application/x-ndjson, application/json; bodyLimit 1000',
     ''
   ].join('\n'))
 })

@@ -1,7 +1,7 @@
 // The edges of a route's rules: a body of unknown length is cut past the
 // route's bodyLimit, not at it; a request with no body meets no rule.
 import t from 'tap'
-import { head, rawRequest } from '../examples/lib/raw-client'
+import { head, rawRequest } from './helpers/raw-client'
 import { listen } from './helpers/server'
 
 const chunked = (text: string): string => `${text.length.toString(16)}\r\n${text}\r\n0\r\n\r\n`

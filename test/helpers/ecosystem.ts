@@ -2,7 +2,7 @@
 // before or after fastify-expect, request heads of uploads, multipart bodies.
 import type { FastifyInstance } from 'fastify'
 import { randomBytes } from 'node:crypto'
-import { head } from '../../examples/lib/raw-client'
+import { head } from './raw-client'
 import { expectPlugin } from './server'
 
 /** Where the other plugin is registered, relative to fastify-expect. */
