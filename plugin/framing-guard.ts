@@ -1,22 +1,24 @@
-// Wiring the framing rule (framing.ts) in front of the app's request listener.
+// Wiring the framing rule (framing.ts) in front of the app's request listener,
+// for servers whose parser is lenient (server-events.ts decides).
 //
 // A request whose framing is forbidden is never handed to the app. Node's strict
 // parser fails on it right after its head, in the same parse: then Node's (or
 // Fastify's) clientError answer of 400 and the close are the answer. With a
 // lenient parser nothing fails: the plugin answers 400 with Connection: close,
 // and the staged close (linger.ts) drops what follows, never parsed as a request.
-import { channel } from 'node:diagnostics_channel'
 import type { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { answer } from './answer'
+import { settle, track, type Settled } from './continue'
+import { parseContentLength } from './decide'
 import { FST_ERR_EXPECT_INVALID_FRAMING } from './errors'
 import { framingFault } from './framing'
+import type { Linger } from './linger'
 
 type RequestListener = (this: EventEmitter, request: IncomingMessage, response: ServerResponse) => void
 
-const decisions = channel('fastify-expect:decision')
-
 /** Puts the framing check in front of the request listeners the server has now (Fastify's). */
-export function refuseForbiddenFraming (server: EventEmitter): void {
+export function refuseForbiddenFraming (server: EventEmitter, linger: Linger, settled: Settled): void {
   const listeners = server.listeners('request') as RequestListener[]
   if (listeners.length === 0) return
   server.removeAllListeners('request')
@@ -31,17 +33,15 @@ export function refuseForbiddenFraming (server: EventEmitter): void {
     }
     for (const listener of listeners) listener.call(this, request, response)
   })
-}
 
-function refuse (request: IncomingMessage, response: ServerResponse, fault: string): void {
-  if (decisions.hasSubscribers) {
-    const length = Number(request.headers['content-length'])
-    decisions.publish({ request, response, verdict: 'refused', reason: 'framing', statusCode: 400, declaredLength: Number.isInteger(length) ? length : undefined, method: request.method, url: request.url })
+  function refuse (request: IncomingMessage, response: ServerResponse, fault: string): void {
+    const length = parseContentLength(request.headers['content-length'])
+    const state = track(request, response, typeof length === 'number' ? length : undefined, 'pending', 'framing')
+    // The strict parser already failed on it: Node or Fastify answered and closed.
+    if (!request.socket.destroyed && !response.headersSent) {
+      linger.adopt(request.socket)
+      answer(response, new FST_ERR_EXPECT_INVALID_FRAMING(fault), true)
+    }
+    settle(request, state, 'refused', 'framing', settled)
   }
-  // The strict parser already failed on it: Node or Fastify answered and closed.
-  if (request.socket.destroyed || response.headersSent) return
-  const error = new FST_ERR_EXPECT_INVALID_FRAMING(fault)
-  const body = JSON.stringify({ statusCode: 400, code: error.code, error: 'Bad Request', message: error.message })
-  response.writeHead(400, { connection: 'close', 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) })
-  response.end(body)
 }

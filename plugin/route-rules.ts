@@ -126,10 +126,12 @@ function createRuleHook (hook: { policy: RoutePolicy | undefined }, formatter: S
     }
     const proceed = (): void => {
       if (reply.sent) {
-        if (state !== undefined) state.reason = 'check' // the check answered itself
-      } else if (state !== undefined && policy.sendContinue === 'after-checks') {
-        sendContinue(raw, state, settled)
+        // The check answered itself: Fastify's chain stops; nothing is to read the body.
+        if (state !== undefined) state.reason = 'check'
+        done(null, payload)
+        return
       }
+      if (state !== undefined && policy.sendContinue === 'after-checks') sendContinue(raw, state, settled)
       done(null, policy.bodyLimit !== undefined && framing.length === undefined ? limited(payload, policy.bodyLimit, reply, linger) : payload)
     }
     if (policy.check === undefined) {

@@ -3,11 +3,12 @@
 // alike. With a listener on them Node writes neither its own 100 nor its own
 // bare 417; requests without Expect never reach this file.
 import type { EventEmitter } from 'node:events'
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
 import type { Socket } from 'node:net'
 import { continueOnFirstRead, sendContinue, settle, track, type RawRequest, type RawResponse, type Settled } from './continue'
-import { bodyFraming, decide, headOf, parseContentLength, type Rejection } from './decide'
+import { answer } from './answer'
+import { bodyFraming, decide, headOf, parseContentLength } from './decide'
 import { refuseForbiddenFraming } from './framing-guard'
 import type { Linger } from './linger'
 import type { ResolvedOptions } from './options'
@@ -26,23 +27,24 @@ export function wireServer (server: EventEmitter, linger: Linger, options: Resol
   server.on('checkExpectation', onExpectation)
   // A lenient parser frames a body it cannot delimit: then, and only then, every
   // request meets the framing rule (Node's strict parser answers 400 and closes itself).
-  if (lenientParser(server)) refuseForbiddenFraming(server)
+  if (lenientParser(server)) refuseForbiddenFraming(server, linger, settled)
 
   function onExpectation (this: EventEmitter, request: RawRequest, response: RawResponse): void {
     if (request.httpVersionMajor === 2) {
-      resetAfterEarlyAnswer((request as { stream: ServerHttp2Stream }).stream, options)
+      resetAfterEarlyAnswer((request as { stream: ServerHttp2Stream }).stream)
     } else {
       // Only connections that carry an expectation close in stages (HTTP/2 sessions never call destroySoon).
       linger.adopt(request.socket as Socket)
       holdPipelined(request as IncomingMessage, response as ServerResponse)
     }
-    const decision = decide(headOf(request))
+    const head = headOf(request)
+    const decision = decide(head)
     switch (decision.action) {
       case 'reject': {
-        const framing = bodyFraming(headOf(request))
+        const framing = bodyFraming(head)
         const length = parseContentLength(request.headers['content-length'])
         const state = track(request, response, typeof length === 'number' ? length : undefined, 'pending', decision.reason)
-        answer(response, decision, request.httpVersionMajor === 1 && (typeof framing === 'string' || framing.hasBody))
+        answer(response, decision.error, request.httpVersionMajor === 1 && (typeof framing === 'string' || framing.hasBody))
         settle(request, state, decision.reason === 'expectation' ? 'expectation-failed' : 'refused', decision.reason, settled)
         return
       }
@@ -65,21 +67,6 @@ export function wireServer (server: EventEmitter, linger: Linger, options: Resol
     }
     this.emit('request', request, response)
   }
-}
-
-/**
- * 417 and framing errors, answered before routing as Node itself does, in
- * Fastify's error format. A body, if one is framed, is never read: the HTTP/1
- * connection ends with the answer (staged, see linger.ts).
- */
-function answer (response: RawResponse, decision: Rejection, close: boolean): void {
-  const { error } = decision
-  const statusCode = error.statusCode ?? 400
-  const body = JSON.stringify({ statusCode, code: (error as { code?: string }).code, error: STATUS_CODES[statusCode], message: error.message })
-  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }
-  if (close) headers.connection = 'close'
-  ;(response as ServerResponse).writeHead(statusCode, headers)
-  response.end(body)
 }
 
 /** `insecureHTTPParser` on this server, or for the whole process. */

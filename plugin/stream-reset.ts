@@ -16,7 +16,7 @@ import { constants, type ServerHttp2Stream } from 'node:http2'
 /** How long after the response the reset goes out: enough for a client to take the answer in. */
 export const RESET_DELAY_MS = 20
 
-export function resetAfterEarlyAnswer (stream: ServerHttp2Stream, _options?: unknown): void {
+export function resetAfterEarlyAnswer (stream: ServerHttp2Stream): void {
   // Node ends the write side of a HEAD stream before anyone answers: there the
   // response is out once its headers are (they carry END_STREAM).
   if (stream.writableFinished) {

@@ -20,6 +20,7 @@ for (const parser of ['strict', 'lenient'] as const) {
   for (const expect of [false, true]) {
     t.test(`${parser} parser${expect ? ', with Expect' : ''}: 400 and close, no route code`, async (t) => {
       let ran = 0
+      let answeredByPlugin = 0
       const server = await listen(t, (app) => {
         app.put('/up', { onRequest: async () => { ran++ } }, async (request) => `got ${String(request.body)}`)
         app.get('/smuggled', async () => { ran++; return 'smuggled' })
@@ -32,9 +33,16 @@ for (const parser of ['strict', 'lenient'] as const) {
         socket.write(head('PUT /up HTTP/1.1', headers) + 'hello' + head('GET /smuggled HTTP/1.1', { host: 'x' }))
         await until(t, `${label}: the server closes`, () => closed())
         t.match(received(), /^HTTP\/1\.1 400 /, `${label}: 400`)
+        if (received().includes('FST_ERR_EXPECT_INVALID_FRAMING')) answeredByPlugin++
         t.notMatch(received(), /100 Continue|smuggled|got /, `${label}: nothing else`)
       }
-      if (parser === 'lenient' || expect) t.equal(ran, 0, 'no route code ran')
+      if (parser === 'lenient' || expect) {
+        t.equal(ran, 0, 'no route code ran')
+        const lines = server.logs.filter((l) => l.expect?.reason === 'framing')
+        t.ok(answeredByPlugin > 0, 'the plugin answered some (Node\'s strict parser answers the rest itself)')
+        t.equal(lines.length, answeredByPlugin, 'each of its refusals logged once, as every refusal is')
+        t.match(lines[0]?.expect, { verdict: 'refused', statusCode: 400 })
+      }
     })
   }
 }

@@ -8,12 +8,12 @@ module.exports = [
   // server-events.ts: the only way in for expectation requests
   { id: 'S1', file: 'plugin/server-events.ts', what: 'HTTP/2: no reset after an early answer', find: 'if (request.httpVersionMajor === 2) {', replace: 'if (request.httpVersionMajor === 3) {', tests: ['http2-reset.test.ts'] },
   { id: 'S2', file: 'plugin/server-events.ts', what: 'skip holdPipelined', find: 'holdPipelined(request as IncomingMessage, response as ServerResponse)\n', replace: 'void holdPipelined\n', tests: ['connection-desync.test.ts', 'connection-pipeline.test.ts'] },
-  { id: 'S3', file: 'plugin/server-events.ts', what: '417 with a body keeps the connection', find: 'if (close) headers.connection = \'close\'', replace: 'if (close && !close) headers.connection = \'close\'', tests: ['http1.test.ts'] },
+  { id: 'S3', file: 'plugin/answer.ts', what: '417 with a body keeps the connection', find: 'if (close) headers.connection = \'close\'', replace: 'if (close) void headers', tests: ['http1.test.ts'] },
   { id: 'S4', file: 'plugin/server-events.ts', what: 'no body framed: skip `_expect_continue = false`', find: 'if (node._expect_continue === true) node._expect_continue = false', replace: 'if (node._expect_continue === true) node._expect_continue = true', tests: ['http1.test.ts'] },
   { id: 'S5', file: 'plugin/server-events.ts', what: 'a valid expectation never waits for the read (no 100)', find: 'continueOnFirstRead(request, state, settled)\n', replace: 'void continueOnFirstRead\n', tests: ['http1.test.ts'] },
   { id: 'S6', file: 'plugin/server-events.ts', what: 'skip linger.adopt', find: 'linger.adopt(request.socket as Socket)', replace: 'void linger', tests: ['http1.test.ts', 'connection-linger.test.ts'] },
   { id: 'S7', file: 'plugin/server-events.ts', what: '417 reported as refused', find: "decision.reason === 'expectation' ? 'expectation-failed' : 'refused'", replace: "decision.reason === 'expectation' ? 'refused' : 'refused'", tests: ['http1.test.ts'] },
-  { id: 'S8', file: 'plugin/server-events.ts', what: 'an unknown expectation is not answered', find: 'answer(response, decision, request.httpVersionMajor === 1', replace: "if (decision.reason === 'framing') answer(response, decision, request.httpVersionMajor === 1", tests: ['http1.test.ts'] },
+  { id: 'S8', file: 'plugin/server-events.ts', what: 'an unknown expectation is not answered', find: 'answer(response, decision.error, request.httpVersionMajor === 1', replace: 'void (response, decision.error, request.httpVersionMajor === 1', tests: ['http1.test.ts'] },
 
   // continue.ts: the 100 on the first read
   { id: 'C1', file: 'plugin/continue.ts', what: 'send the 100 when `request.readableLength > 0` (client did not wait)', find: 'if (request.readableLength === 0 && !request.complete) {', replace: 'if (!request.complete) {', tests: ['continue-edges.test.ts', 'http1.test.ts', 'connection-desync.test.ts'] },
@@ -41,7 +41,7 @@ module.exports = [
   // route-rules.ts: the route's rules before the body
   { id: 'R1', file: 'plugin/route-rules.ts', what: 'drop `keepNoBody(reply)` on a rule refusal', find: 'keepNoBody(reply, linger)\n      done(error)', replace: 'void keepNoBody\n      done(error)', tests: ['http1.test.ts', 'connection-desync.test.ts'] },
   { id: 'R2', file: 'plugin/route-rules.ts', what: 'skip header validation', find: 'if (state !== undefined && policy.headers) {', replace: 'if (state !== undefined && !policy.headers) {', tests: ['http1.test.ts', 'ecosystem-typebox.test.ts'] },
-  { id: 'R3', file: 'plugin/route-rules.ts', what: 'sendContinue after-checks ignored', find: "} else if (state !== undefined && policy.sendContinue === 'after-checks') {", replace: "} else if (state !== undefined && policy.sendContinue === 'never' as string) {", tests: ['http1.test.ts'] },
+  { id: 'R3', file: 'plugin/route-rules.ts', what: 'sendContinue after-checks ignored', find: 'if (state !== undefined && policy.sendContinue === \'after-checks\') sendContinue(raw, state, settled)', replace: 'void settled', tests: ['http1.test.ts'] },
   { id: 'R4', file: 'plugin/route-rules.ts', what: 'length-less bodies not cut at the limit', find: 'done(null, policy.bodyLimit !== undefined && framing.length === undefined ? limited(', replace: 'done(null, policy.bodyLimit === -1 && framing.length === undefined ? limited(', tests: ['route-rules-edges.test.ts', 'http1.test.ts', 'http2-reset.test.ts'] },
   { id: 'R5', file: 'plugin/route-rules.ts', what: 'streamed limit: `<=` to `<`', find: 'if (received <= limit) {', replace: 'if (received < limit) {', tests: ['route-rules-edges.test.ts', 'http1.test.ts'] },
   { id: 'R6', file: 'plugin/route-rules.ts', what: 'config.expect.check never called', find: 'if (policy.check === undefined) {', replace: 'if (policy.check === undefined || hook !== undefined) {', tests: ['http1.test.ts'] },
@@ -50,7 +50,7 @@ module.exports = [
   { id: 'R9', file: 'plugin/route-rules.ts', what: 'late onRoute changes not honoured (no install in the getter)', find: '      install()\n      return hooks', replace: '      return hooks', tests: ['registration.test.ts'] },
   { id: 'R10', file: 'plugin/route-rules.ts', what: 'after-checks alone declares no rule', find: "policy.check !== undefined || policy.sendContinue === 'after-checks'", replace: 'policy.check !== undefined', tests: ['http1.test.ts', 'options.test.ts'] },
   { id: 'R11', file: 'plugin/route-rules.ts', what: 'rules applied to requests without a body', find: "if (policy === undefined || typeof framing === 'string' || !framing.hasBody) {", replace: "if (policy === undefined || typeof framing === 'string') {", tests: ['route-rules-edges.test.ts', 'http1.test.ts'] },
-  { id: 'R12', file: 'plugin/route-rules.ts', what: 'a check that answers itself is not reported as check', find: "if (state !== undefined) state.reason = 'check' // the check answered itself", replace: 'void state', tests: ['decision-channel.test.ts', 'http1.test.ts'] },
+  { id: 'R12', file: 'plugin/route-rules.ts', what: 'a check that answers itself is not reported as check', find: 'if (state !== undefined) state.reason = \'check\'\n', replace: 'void state\n', tests: ['decision-channel.test.ts', 'http1.test.ts'] },
 
   // not-found.ts
   { id: 'N1', file: 'plugin/not-found.ts', what: 'remove the not-found hook', find: 'return { ...own, preParsing: [...hooks, fastifyExpectNotFound] }', replace: 'return { ...own, preParsing: hooks }', tests: ['decision-channel.test.ts', 'http1.test.ts'] },
