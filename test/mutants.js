@@ -13,7 +13,7 @@ module.exports = [
   { id: 'S5', file: 'plugin/server-events.ts', what: 'a valid expectation never waits for the read (no 100)', find: 'continueOnFirstRead(request, state, settled)\n', replace: 'void continueOnFirstRead\n', tests: ['http1.test.ts'] },
   { id: 'S6', file: 'plugin/server-events.ts', what: 'skip linger.adopt', find: 'linger.adopt(request.socket as Socket)', replace: 'void linger', tests: ['http1.test.ts', 'connection-linger.test.ts'] },
   { id: 'S7', file: 'plugin/server-events.ts', what: '417 reported as refused', find: "decision.reason === 'expectation' ? 'expectation-failed' : 'refused'", replace: "decision.reason === 'expectation' ? 'refused' : 'refused'", tests: ['http1.test.ts'] },
-  { id: 'S8', file: 'plugin/server-events.ts', what: 'an unknown expectation is not answered', find: 'answer(response, decision.error, request.httpVersionMajor === 1', replace: 'void (response, decision.error, request.httpVersionMajor === 1', tests: ['http1.test.ts'] },
+  { id: 'S8', file: 'plugin/server-events.ts', what: 'an unknown expectation is not answered', find: 'answer(response, decision.error, request.httpVersionMajor === 1 && (typeof framing === \'string\' || framing.hasBody))', replace: 'void framing', tests: ['http1.test.ts'] },
 
   // continue.ts: the 100 on the first read
   { id: 'C1', file: 'plugin/continue.ts', what: 'send the 100 when `request.readableLength > 0` (client did not wait)', find: 'if (request.readableLength === 0 && !request.complete) {', replace: 'if (!request.complete) {', tests: ['continue-edges.test.ts', 'http1.test.ts', 'connection-desync.test.ts'] },
