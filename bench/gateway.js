@@ -14,7 +14,7 @@ const path = require('node:path')
 const Fastify = require('fastify')
 const httpProxy = require('@fastify/http-proxy')
 const fastifyExpect = require('..')
-const { expectContinueHandler } = require('../gateway')
+const { expectContinueHandler } = require('../dist/gateway')
 const { buildUploadApp } = require('../examples/upload-app')
 
 const BYTES = Number(process.env.GATEWAY_BENCH_BYTES ?? 50 * 1024 * 1024)

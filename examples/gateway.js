@@ -8,7 +8,7 @@
 'use strict'
 const http = require('node:http')
 const { pipeline } = require('node:stream')
-const { announcesBody, callUpstream, endToEndHeaders, upstreamRequestHeaders } = require('../gateway')
+const { announcesBody, callUpstream, endToEndHeaders, upstreamRequestHeaders } = require('../dist/gateway')
 
 /**
  * @param {{ upstream: string, continueTimeout?: number, timeout?: number, agent?: http.Agent }} options

@@ -5,7 +5,7 @@
 // loads it (a smaller start-up heap).
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { isMediaRange } from './media-type'
+import { isMediaRange } from './decision/media-type'
 
 function build () {
   const { Type } = require('@sinclair/typebox') as typeof import('@sinclair/typebox')

@@ -3,7 +3,7 @@
 // it) and one log line for each request refused before its body.
 import diagnostics from 'node:diagnostics_channel'
 import type { FastifyBaseLogger } from 'fastify'
-import type { ExpectationState, RawRequest, RawResponse, Settled, Verdict } from './continue'
+import type { ExpectationState, RawRequest, RawResponse, Settled, Verdict } from './way-in/continue'
 import type { LogLevel } from './options'
 
 export const CHANNEL = 'fastify-expect:decision'

@@ -1,7 +1,7 @@
 // The public type surface, in the `export =` shape CommonJS consumers need.
-// Every type comes from the source (dist/index.d.ts, built from plugin/):
+// Every type comes from the source (dist/plugin/index.d.ts, built from plugin/):
 // nothing is declared twice. The source also augments Fastify's route config.
-import type * as source from '../dist/index'
+import type * as source from '../dist/plugin/index'
 
 type FastifyExpect = typeof source.default
 

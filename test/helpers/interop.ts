@@ -240,7 +240,7 @@ export interface ClientFacts {
   readonly cases: readonly CaseFacts[]
 }
 
-export const RESULTS_DIR = join(__dirname, '..', 'interop-results')
+export const RESULTS_DIR = join(__dirname, '..', '..', 'results', 'interop')
 
 /** `npm run interop:record` sets it: only then do the tests write their facts (`npm test` only reads). */
 export const RECORDING = process.env.INTEROP_RECORD === '1'

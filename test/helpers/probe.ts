@@ -3,8 +3,8 @@
 import net, { type AddressInfo, type Socket } from 'node:net'
 import type { EventEmitter } from 'node:events'
 import type { Test } from 'tap'
-import { main } from '../../plugin/cli'
-import type { ProbeResult } from '../../plugin/probe'
+import { main } from '../../probe/cli'
+import type { ProbeResult } from '../../probe/probe'
 
 export interface Connections {
   /** Bytes read from every accepted socket (head and body). */

@@ -14,7 +14,7 @@ import { findProgram, runProgram, tempDir } from './interop'
 import { missing, startProxy, type ProxyVariant } from './proxies'
 import { countBytesRead, listenOnLoopback } from './server'
 
-export const PROXY_RESULTS_DIR = join(__dirname, '..', 'proxy-results')
+export const PROXY_RESULTS_DIR = join(__dirname, '..', '..', 'results', 'proxies')
 const RECORDING = process.env.PROXY_RECORD === '1'
 const curl = findProgram('curl')
 

@@ -67,7 +67,7 @@ async function main () {
       dir = projectWith(version)
       console.log(`\nfastify ${version}: installed in ${dir} (${Math.round((Date.now() - started) / 1000)} s)`)
       // The interop tests measure the clients (they run in the Node matrix): left out here, for time.
-      const files = matrixFiles(dir).filter((file) => !file.startsWith('test/interop-'))
+      const files = matrixFiles(dir).filter((file) => !file.startsWith('test/interop/'))
       runs.push(await runSuite({ label: `Fastify ${version} on Node v${node.version}`, node: node.node, cwd: dir, files }))
     } catch (err) {
       const message = /** @type {Error & { stderr?: string }} */ (err)

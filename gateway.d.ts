@@ -1,2 +1,0 @@
-// Types of require('fastify-expect/gateway').
-export * from './dist/gateway'

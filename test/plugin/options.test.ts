@@ -1,0 +1,167 @@
+// Unit tests for plugin options, per-route `config.expect` and what a route declares.
+import t from 'tap'
+import { Value } from '@sinclair/typebox/value'
+import { LINGER_DEFAULTS, resolvePluginOptions, schemas, validateRouteConfig } from '../../plugin/options'
+import { policyOf } from '../../plugin/rules/route-rules'
+
+/** The TypeError a call throws (fails the test when it does not throw one). */
+function thrown (t: tap.Test, fn: () => unknown, name: string): string {
+  try {
+    fn()
+  } catch (error) {
+    t.ok(error instanceof TypeError, `${name}: a TypeError`)
+    return (error as Error).message
+  }
+  t.fail(`${name}: should have thrown`)
+  return ''
+}
+
+t.test('resolvePluginOptions: defaults', async (t) => {
+  t.same(resolvePluginOptions({}), { sendContinue: 'on-read', rejectionLogLevel: 'info', ...LINGER_DEFAULTS })
+  t.same(resolvePluginOptions({ sendContinue: undefined, rejectionLogLevel: undefined }), { sendContinue: 'on-read', rejectionLogLevel: 'info', ...LINGER_DEFAULTS })
+})
+
+t.test('resolvePluginOptions: valid values', async (t) => {
+  t.same(resolvePluginOptions({ sendContinue: 'after-checks' }), { sendContinue: 'after-checks', rejectionLogLevel: 'info', ...LINGER_DEFAULTS })
+  t.same(resolvePluginOptions({ sendContinue: 'on-read' }), { sendContinue: 'on-read', rejectionLogLevel: 'info', ...LINGER_DEFAULTS })
+  t.same(resolvePluginOptions({ sendContinue: 'immediately' }), { sendContinue: 'immediately', rejectionLogLevel: 'info', ...LINGER_DEFAULTS })
+  for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
+    t.same(resolvePluginOptions({ rejectionLogLevel: level }), { sendContinue: 'on-read', rejectionLogLevel: level, ...LINGER_DEFAULTS }, level)
+  }
+  t.same(resolvePluginOptions({ sendContinue: 'after-checks', rejectionLogLevel: 'silent' }), { sendContinue: 'after-checks', rejectionLogLevel: 'silent', ...LINGER_DEFAULTS })
+})
+
+t.test('resolvePluginOptions: Fastify register options are accepted silently', async (t) => {
+  const cases: Array<Record<string, unknown>> = [
+    { prefix: '/api' },
+    { logLevel: 'warn' },
+    { logSerializers: { req: () => ({}) } },
+    { prefix: '/api', logLevel: 'debug', logSerializers: {} },
+    // They are Fastify's, so their values are not ours to check either.
+    { prefix: 5, logLevel: 'not-a-level' }
+  ]
+  for (const options of cases) {
+    t.same(resolvePluginOptions(options), { sendContinue: 'on-read', rejectionLogLevel: 'info', ...LINGER_DEFAULTS }, Object.keys(options).join(','))
+  }
+  t.same(resolvePluginOptions({ prefix: '/x', sendContinue: 'after-checks' }), { sendContinue: 'after-checks', rejectionLogLevel: 'info', ...LINGER_DEFAULTS })
+})
+
+t.test('resolvePluginOptions: unknown options and wrong values are TypeErrors naming the field', async (t) => {
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    ['typo', { sendContinu: 'on-read' }, 'fastify-expect options: /sendContinu Unexpected property'],
+    ['unknown option', { timeout: 10 }, 'fastify-expect options: /timeout Unexpected property'],
+    ['unknown next to a valid one', { sendContinue: 'on-read', foo: true }, 'fastify-expect options: /foo Unexpected property'],
+    ['wrong enum value', { sendContinue: 'never' }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks", "immediately"'],
+    ['case matters', { sendContinue: 'ON-READ' }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks", "immediately"'],
+    ['wrong type', { sendContinue: true }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks", "immediately"'],
+    ['null is not undefined', { sendContinue: null }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks", "immediately"'],
+    ['wrong log level', { rejectionLogLevel: 'loud' }, 'fastify-expect options: /rejectionLogLevel must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"'],
+    ['log level as a number', { rejectionLogLevel: 30 }, 'fastify-expect options: /rejectionLogLevel must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"']
+  ]
+  for (const [name, options, message] of cases) {
+    t.equal(thrown(t, () => resolvePluginOptions(options), name), message, name)
+  }
+})
+
+t.test('validateRouteConfig: valid configs are returned as given', async (t) => {
+  const check = (): void => {}
+  const cases: unknown[] = [
+    false,
+    {},
+    { contentTypes: ['image/*'] },
+    { contentTypes: ['*/*'] },
+    { contentTypes: ['image/png', 'application/json; charset=utf-8', 'IMAGE/JPEG'] },
+    { check },
+    { check: async () => {} },
+    { sendContinue: 'on-read' },
+    { sendContinue: 'after-checks' },
+    { contentTypes: ['text/plain'], check, sendContinue: 'after-checks' },
+    { contentTypes: undefined, check: undefined, sendContinue: undefined }
+  ]
+  for (const config of cases) {
+    t.equal(validateRouteConfig(config, 'POST /x'), config, JSON.stringify(config))
+  }
+})
+
+t.test('validateRouteConfig: invalid configs are TypeErrors naming the route and the field', async (t) => {
+  const prefix = 'config.expect of PUT /files/:id: '
+  const cases: Array<[string, unknown, string]> = [
+    ['contentTypes not an array', { contentTypes: 5 }, '/contentTypes Expected array'],
+    ['contentTypes a string', { contentTypes: 'image/png' }, '/contentTypes Expected array'],
+    ['contentTypes empty', { contentTypes: [] }, '/contentTypes Expected array length to be greater or equal to 1'],
+    ['contentTypes not strings', { contentTypes: [5] }, '/contentTypes/0 Expected string'],
+    ['contentTypes not a media type', { contentTypes: ['nope'] }, '/contentTypes/0 "nope" is not a media type or range such as "image/png" or "image/*"'],
+    ['second contentTypes entry bad', { contentTypes: ['image/png', 'image/'] }, '/contentTypes/1 "image/" is not a media type or range such as "image/png" or "image/*"'],
+    ['*/subtype is not a range', { contentTypes: ['*/png'] }, '/contentTypes/0 "*/png" is not a media type or range such as "image/png" or "image/*"'],
+    ['empty string', { contentTypes: [''] }, '/contentTypes/0 "" is not a media type or range such as "image/png" or "image/*"'],
+    ['unknown key', { contentType: ['image/png'] }, '/contentType Unexpected property'],
+    ['check not a function', { check: 'yes' }, '/check Expected function'],
+    ['check an object', { check: {} }, '/check Expected function'],
+    ['bad sendContinue', { sendContinue: 'later' }, '/sendContinue must be one of "on-read", "after-checks"'],
+    ['true', true, 'must be false or an object (contentTypes, check, sendContinue)'],
+    ['a number', 5, 'must be false or an object (contentTypes, check, sendContinue)'],
+    ['a string', 'image/png', 'must be false or an object (contentTypes, check, sendContinue)'],
+    ['null', null, 'must be false or an object (contentTypes, check, sendContinue)'],
+    ['an array', ['image/png'], 'must be false or an object (contentTypes, check, sendContinue)']
+  ]
+  for (const [name, config, detail] of cases) {
+    t.equal(thrown(t, () => validateRouteConfig(config, 'PUT /files/:id'), name), prefix + detail, name)
+  }
+})
+
+t.test('schemas agree with the validation', async (t) => {
+  const { PluginOptions, RouteExpect } = schemas()
+  t.ok(Value.Check(PluginOptions, {}))
+  t.notOk(Value.Check(PluginOptions, { prefix: '/x' }), 'register options are filtered out before the schema sees them')
+  t.ok(Value.Check(RouteExpect, false))
+  t.notOk(Value.Check(RouteExpect, true))
+})
+
+// What a route declares.
+
+const policy = (route: Record<string, unknown>, sendContinue: 'on-read' | 'after-checks' = 'on-read'): ReturnType<typeof policyOf> =>
+  policyOf(route, 'POST /x', { sendContinue })
+
+t.test('policyOf: a route that declares nothing gets no hook', async (t) => {
+  t.equal(policy({}), undefined)
+  t.equal(policy({ config: {} }), undefined)
+  t.equal(policy({ config: { expect: {} } }), undefined, 'an empty config.expect declares nothing')
+  t.equal(policy({ schema: { body: { type: 'object' } } }), undefined, 'a body schema without content types')
+  t.equal(policy({ bodyLimit: 10, schema: { headers: {} }, config: { expect: false } }), undefined, 'config.expect: false turns every rule off')
+})
+
+t.test('policyOf: each rule alone makes a policy', async (t) => {
+  const check = (): void => {}
+  t.same(policy({ bodyLimit: 10 }), { contentTypes: undefined, schemaContentTypes: undefined, bodyLimit: 10, headers: false, check: undefined, sendContinue: 'on-read' })
+  t.equal(policy({ bodyLimit: null })?.bodyLimit, undefined, 'null is no limit')
+  t.equal(policy({ schema: { headers: { type: 'object' } } })?.headers, true)
+  t.equal(policy({ config: { expect: { check } } })?.check, check)
+  t.same(policy({ config: { expect: { contentTypes: ['image/*', 'Application/JSON; q=1'] } } })?.contentTypes,
+    [{ type: 'image', subtype: '*' }, { type: 'application', subtype: 'json' }])
+  t.equal(policy({ bodyLimit: 1, config: { expect: { sendContinue: 'after-checks' } } })?.sendContinue, 'after-checks', 'the route overrides')
+  t.equal(policy({ bodyLimit: 1 }, 'after-checks')?.sendContinue, 'after-checks', 'the plugin default')
+})
+
+t.test('policyOf: a bad config.expect names the route', async (t) => {
+  t.equal(thrown(t, () => policyOf({ config: { expect: { nope: 1 } } as Record<string, unknown> }, 'POST,PUT /u', { sendContinue: 'on-read' }), 'name'),
+    'config.expect of POST,PUT /u: /nope Unexpected property')
+})
+
+t.test('policyOf: schema.body.content keys become schemaContentTypes', async (t) => {
+  const cases: Array<[string, unknown, unknown]> = [
+    ['null body', { body: null }, undefined],
+    ['body not an object', { body: 'string' }, undefined],
+    ['content null', { body: { content: null } }, undefined],
+    ['content not an object', { body: { content: 'application/json' } }, undefined],
+    ['one type', { body: { content: { 'application/json': { schema: {} } } } }, [{ type: 'application', subtype: 'json' }]],
+    ['several, case and parameters', { body: { content: { 'Application/JSON': {}, 'text/plain; charset=utf-8': {}, 'image/*': {} } } },
+      [{ type: 'application', subtype: 'json' }, { type: 'text', subtype: 'plain' }, { type: 'image', subtype: '*' }]],
+    ['* means any', { body: { content: { '*': {} } } }, [{ type: '*', subtype: '*' }]],
+    ['*/* means any', { body: { content: { '*/*': {} } } }, [{ type: '*', subtype: '*' }]],
+    ['invalid keys are dropped', { body: { content: { nope: {}, 'image/png': {} } } }, [{ type: 'image', subtype: 'png' }]],
+    ['empty content', { body: { content: {} } }, []]
+  ]
+  for (const [name, schema, expected] of cases) {
+    t.same(policy({ schema })?.schemaContentTypes, expected, name)
+  }
+})

@@ -1,0 +1,47 @@
+// The edges of a route's rules: a body of unknown length is cut past the
+// route's bodyLimit, not at it; a request with no body meets no rule.
+import t from 'tap'
+import { head, rawRequest } from '../../helpers/raw-client'
+import { listen } from '../../helpers/server'
+
+const chunked = (text: string): string => `${text.length.toString(16)}\r\n${text}\r\n0\r\n\r\n`
+const withAndWithout: Array<Record<string, string>> = [{ expect: '100-continue' }, {}]
+
+t.test('a chunked body of exactly bodyLimit bytes is read; one byte more is refused while it streams', async (t) => {
+  const server = await listen(t, (app) => {
+    // A streaming parser: Fastify itself counts nothing, the plugin's limit is the only one.
+    app.addContentTypeParser('application/octet-stream', (request, payload, done) => {
+      let bytes = 0
+      payload.on('data', (chunk: Buffer) => { bytes += chunk.length })
+      payload.on('end', () => { done(null, bytes) })
+      payload.on('error', done)
+    })
+    app.put('/blob', { bodyLimit: 100 }, async (request) => ({ bytes: request.body }))
+  })
+  for (const expect of withAndWithout) {
+    const label = 'expect' in expect ? 'with Expect' : 'without Expect'
+    const upload = (size: number) => rawRequest({
+      port: server.port,
+      head: head('PUT /blob HTTP/1.1', { host: 'x', 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked', ...expect }),
+      body: chunked('a'.repeat(size)),
+      sendBody: 'expect' in expect ? 'on-continue' : 'now'
+    })
+    const atLimit = await upload(100)
+    t.equal(atLimit.status, 200, `${label}: 100 bytes, at the limit`)
+    t.same(JSON.parse(atLimit.body), { bytes: 100 })
+    const over = await upload(101)
+    t.equal(over.status, 413, `${label}: 101 bytes, over it`)
+    t.equal(over.headers.connection, 'close', `${label}: the rest is never read as a request`)
+  }
+})
+
+t.test('a request with no body meets no rule, with or without Expect', async (t) => {
+  const server = await listen(t, (app) => {
+    app.post('/images', { config: { expect: { contentTypes: ['image/*'] } } }, async (request) => ({ body: request.body ?? null }))
+  })
+  for (const expect of withAndWithout) {
+    const r = await rawRequest({ port: server.port, head: head('POST /images HTTP/1.1', { host: 'x', 'content-length': 0, ...expect }) })
+    t.equal(r.status, 200, `${'expect' in expect ? 'with' : 'without'} Expect: no Content-Type needed for no body`)
+    t.same(r.informational, [])
+  }
+})
