@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npx fastify-expect probe <url>`: see USAGE in probe-args.ts.
+// `npx fastify-expect probe <url>`: see USAGE in args.ts.
 import { parseProbeArgs, USAGE, type UsageError } from './args'
+import { asciiJson, visible } from './escape'
 import { probe, type ProbeResult } from './probe'
 import { advise } from './advice'
 import { formatReport } from './report'
@@ -22,7 +23,7 @@ export async function main (argv: readonly string[], output: Output): Promise<nu
     parsed = parseProbeArgs(argv)
   } catch (error) {
     // parseProbeArgs throws only UsageError.
-    output.err(`fastify-expect: ${(error as UsageError).message}\nRun "fastify-expect --help" for the options.\n`)
+    output.err(`fastify-expect: ${visible((error as UsageError).message)}\nRun "fastify-expect --help" for the options.\n`)
     return 2
   }
   if (parsed.help) {
@@ -32,7 +33,7 @@ export async function main (argv: readonly string[], output: Output): Promise<nu
   const { args } = parsed
   const result = await probe(args)
   const advice = advise(result)
-  if (args.json) output.out(`${JSON.stringify({ ...result, advice }, null, 2)}\n`)
+  if (args.json) output.out(`${asciiJson({ ...result, advice })}\n`)
   else output.out(formatReport(result, advice))
   return exitCode(result)
 }
