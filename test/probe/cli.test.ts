@@ -149,7 +149,8 @@ t.test('https', { skip: findProgram('openssl') === undefined ? 'openssl is not i
   const wrongPort = await probeJson(`https://127.0.0.1:${plain.port}/`, '--timeout', '300')
   t.equal(wrongPort.code, 1)
   t.equal(wrongPort.report.error?.code, 'connect-timeout', 'a TCP server that never starts TLS')
-  t.match(wrongPort.report.error?.message, /could not set up a connection to 127\.0\.0\.1:\d+ within 300 ms/)
+  t.match(wrongPort.report.error?.message, /^no TLS handshake with 127\.0\.0\.1:\d+ within 300 ms \(TCP connected after [\d.]+ ms\)$/, 'the step that did not finish')
+  t.equal(wrongPort.report.deadlineReached, true)
 
   const speaking = await rawServer(t, () => {}, { onConnection: (socket) => { socket.write('HTTP/1.1 400 Bad Request\r\n\r\n') } })
   const notTls = await probeJson(`https://127.0.0.1:${speaking.port}/`)
