@@ -68,6 +68,11 @@ t.test('usage errors: exit code 2, a message on stderr, nothing on stdout', asyn
     t.equal(run.stdout, '')
     t.match(run.stderr, /^fastify-expect: [^]+\nRun "fastify-expect --help" for the options\.\n$/)
   }
+  const negative = await runCli(['probe', 'http://h/', '--size', '-5'])
+  t.equal(negative.stderr, 'fastify-expect: bad --size "-5": a size cannot be negative (0 or more bytes, e.g. 10M)\n' +
+    'Run "fastify-expect --help" for the options.\n', 'our wording, not parseArgs\'')
+  const escaped = await runCli(['probe', 'http://h/', '-X', 'P\x1b[2JUT'])
+  t.match(escaped.stderr, /^fastify-expect: bad --method "P\\x1b\[2JUT"/, 'echoed input is escaped')
   const help = await runCli(['--help'])
   t.equal(help.code, 0)
   t.equal(help.stdout, `${USAGE}\n`)
