@@ -192,6 +192,7 @@ function usageErrorOf (error: Error & { code?: string }): UsageError {
     if (takes !== undefined) return new UsageError(`--${takes} needs a value (e.g. ${EXAMPLES[takes] ?? `--${takes} <value>`})`)
     return new UsageError(`${visible(option, 40)} takes no value`)
   }
+  /* c8 ignore next: parseArgs' other errors cannot arise with these options (positionals are allowed) */
   return new UsageError(visible(error.message, 200))
 }
 const EXAMPLES: Record<string, string> = {

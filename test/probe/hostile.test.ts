@@ -114,13 +114,16 @@ t.test('finding 10: -H values are printable ASCII, so the bytes written are the 
   // Below the command line too: the head builder refuses what would not be written as shown.
   t.throws(() => buildHead({ url: new URL(`http://127.0.0.1:${port}/`), method: 'PUT', size: 1, headers: [['X-A', 'v\u010d\u010a']], timeoutMs: 1 }), TypeError)
   t.throws(() => buildHead({ url: new URL(`http://127.0.0.1:${port}/`), method: 'P\u0130T', size: 1, headers: [], timeoutMs: 1 }), TypeError)
+  const oddUrl = { host: 'h', pathname: '/\u010d\u010a', search: '' } as unknown as URL
+  t.throws(() => buildHead({ url: oddUrl, method: 'PUT', size: 1, headers: [], timeoutMs: 1 }), TypeError, 'a target that is not printable ASCII')
 
   // What is accepted goes out byte for byte as the report shows it.
   const { port: rawPort } = await rawServer(t, (socket, head) => { socket.end(`HTTP/1.1 400 Bad\r\nContent-Length: ${head.length}\r\n\r\n${head}`) })
-  const { report } = await probeJson(`http://127.0.0.1:${rawPort}/a?b=c`, '-H', 'X-A: a\tb ~!"#', '-H', 'Cookie: s=1')
+  const { report } = await probeJson(`http://127.0.0.1:${rawPort}/a?b=c`, '-H', 'X-A: a\tb ~!"#', '-H', 'Cookie: s=1', '-H', 'X-A: 2')
   const head = report.response?.bodyExcerpt ?? ''
   t.equal(head, report.requestHead.replace('Cookie: ***', 'Cookie: s=1'), 'the server read the head shown (the cookie masked in the report only)')
-  t.match(head, /\r\nX-A: a\tb ~!"#\r\n/)
+  t.match(head, /\r\nX-A: a\tb ~!"#\r\nCookie: s=1\r\nX-A: 2\r\n\r\n$/)
+  t.equal(report.requestHeaders['X-A'], 'a\tb ~!"#, 2', 'a repeated field, joined')
 })
 
 t.test('finding 11: nothing from the server reaches the terminal raw', async (t) => {
@@ -316,6 +319,21 @@ t.test('sound: a slowloris server is bounded by -t', async (t) => {
   t.equal(report.outcome, 'no-answer')
   t.equal(report.deadlineReached, true)
   await connections.allClosed()
+})
+
+t.test('--size 0 and no answer: the route, not the expectation', async (t) => {
+  const { port } = await rawServer(t, () => {})
+  const { code, report } = await probeJson(`http://127.0.0.1:${port}/`, '--size', '0', '-t', '100')
+  t.equal(code, 3)
+  t.match(report.advice.join('\n'), /With --size 0 the request announced no body, so the server had all of it/)
+  t.notMatch(report.advice.join('\n'), /curl 1 s/, 'not the advice about clients waiting for a 100')
+})
+
+t.test('a body slower than the deadline', async (t) => {
+  const { port } = await rawServer(t, (socket) => { socket.write('HTTP/1.1 500 Oops\r\nContent-Length: 100\r\n\r\npartial\x1b') })
+  const run = await runCli(['probe', `http://127.0.0.1:${port}/`, '-t', '200'])
+  t.equal(run.code, 0)
+  t.match(run.stdout, / {2}body \(start; the deadline came first\): partial\\x1b\n/)
 })
 
 t.test('sound: redirects are not followed', async (t) => {
