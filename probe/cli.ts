@@ -11,6 +11,9 @@ export interface Output {
   err (text: string): void
 }
 
+/** After the report, at most this long before the process exits, whatever is still pending. */
+const EXIT_GRACE_MS = 1000
+
 /** Exit code for each outcome: 0 an answer, 1 connection error, 3 no answer within the timeout. */
 export function exitCode (result: ProbeResult): number {
   return result.outcome === 'connection-error' ? 1 : result.outcome === 'no-answer' ? 3 : 0
@@ -41,7 +44,12 @@ export async function main (argv: readonly string[], output: Output): Promise<nu
 /* c8 ignore start */
 if (require.main === module) {
   main(process.argv.slice(2), { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) })
-    .then((code) => { process.exitCode = code }, (error: unknown) => {
+    .then((code) => {
+      process.exitCode = code
+      // The report is out. A socket closing politely is bounded by the deadline already; this also
+      // bounds what cannot be cancelled, such as a DNS lookup still running in the thread pool.
+      setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref()
+    }, (error: unknown) => {
       process.stderr.write(`fastify-expect: unexpected error: ${String((error as Error)?.stack ?? error)}\n`)
       process.exitCode = 1
     })
