@@ -1,7 +1,7 @@
 // What a probe result means for the people who run the server and for the
 // clients that upload to it: the playbook, one situation at a time.
 import type { ProbeResult } from './probe'
-import type { ProbeError } from './errors'
+import { NO_APPLICATION_PROTOCOL, type ProbeError } from './errors'
 
 /** How long common clients wait for a 100 before sending the body anyway. */
 export const CLIENT_WAITS = 'curl 1 s (--expect100-timeout), Go\'s http.DefaultTransport 1 s (ExpectContinueTimeout), ' +
@@ -67,6 +67,10 @@ function finalAdvice (result: ProbeResult): string[] {
       'and never sends the upload.')
     const meaning = STATUS_MEANING[status] ?? (status >= 500 ? 'a server-side error' : 'a client error')
     advice.push(`${status}: ${meaning}.`)
+  } else if (result.size === 0) {
+    advice.push(`The server answered ${status}. With --size 0 the request announced no body, so no 100 is expected ` +
+      '(RFC 9110 lets a server skip it when there is no content): this is the answer to the request as it is. ' +
+      'Probe with a --size above 0 to see how the server treats an upload.')
   } else {
     advice.push(`The server answered ${status} without asking for the body: it does not want the body for this ` +
       'request (a redirect, or a route that never reads it). A client that waits for 100 reads this and stops.')
@@ -95,8 +99,18 @@ function expectationFailedAdvice (result: ProbeResult): string[] {
 }
 
 function noAnswerAdvice (result: ProbeResult): string[] {
-  return [
-    `Nothing came back within ${result.timeoutMs} ms. A client that waits for 100 stalls on every upload for its ` +
+  const interim = result.informational.length + result.informationalNotShown
+  const advice = interim === 0
+    ? []
+    : [`The server sent ${interim} informational (1xx) response${interim === 1 ? '' : 's'} but neither a 100 nor a ` +
+        'final status: clients wait on through them (a flood of them keeps a client busy until its own timeout).']
+  if (result.size === 0) {
+    advice.push('With --size 0 the request announced no body, so the server had all of it: no answer means the ' +
+      'route itself is slow (or the server ignores the request), not the expectation.')
+    return advice
+  }
+  return [...advice,
+    `No 100 and no final status came within ${result.timeoutMs} ms. A client that waits for 100 stalls on every upload for its ` +
       `own timeout, then sends the body anyway: ${CLIENT_WAITS}.`,
     'Likely cause: a server or proxy that does not handle expectations and just waits for the body (or a route ' +
       `that answers 100 only when it reads the body, and is not reading yet). Proxies: ${PROXIES}.`,
@@ -113,5 +127,15 @@ function connectionAdvice (result: ProbeResult): string[] {
       'size) this way. Try again without it (--header \'Expect:\') or with a smaller --size to compare.']
   }
   if (code === 'malformed') return ['The other end does not speak HTTP/1.1 on this port (a TLS port reached with http://, HTTP/2 only, or another protocol).']
+  if (code === 'bare-line-end') {
+    return ['The server ends lines without CRLF: RFC 9112 requires CRLF. Lenient clients (curl) take it as HTTP, ' +
+      'strict ones (Node\'s http client) refuse the response, and a proxy may read it differently from the client ' +
+      'behind it: fix the server (or whatever writes its responses).']
+  }
+  if (code === NO_APPLICATION_PROTOCOL) {
+    return ['The server offers HTTP/2 only over TLS. This probe speaks HTTP/1.1; to see how the server answers an ' +
+      'expectation over HTTP/2, use an HTTP/2 client that waits for 100 (curl --http2 -v with -H \'Expect: 100-continue\' ' +
+      'and a body, or nghttp --expect-continue).']
+  }
   return ['No HTTP exchange took place: check the URL, the port, and that the server is running.']
 }

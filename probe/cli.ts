@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npx fastify-expect probe <url>`: see USAGE in probe-args.ts.
+// `npx fastify-expect probe <url>`: see USAGE in args.ts.
 import { parseProbeArgs, USAGE, type UsageError } from './args'
+import { asciiJson, visible } from './escape'
 import { probe, type ProbeResult } from './probe'
 import { advise } from './advice'
 import { formatReport } from './report'
@@ -9,6 +10,9 @@ export interface Output {
   out (text: string): void
   err (text: string): void
 }
+
+/** After the report, at most this long before the process exits, whatever is still pending. */
+const EXIT_GRACE_MS = 1000
 
 /** Exit code for each outcome: 0 an answer, 1 connection error, 3 no answer within the timeout. */
 export function exitCode (result: ProbeResult): number {
@@ -22,7 +26,7 @@ export async function main (argv: readonly string[], output: Output): Promise<nu
     parsed = parseProbeArgs(argv)
   } catch (error) {
     // parseProbeArgs throws only UsageError.
-    output.err(`fastify-expect: ${(error as UsageError).message}\nRun "fastify-expect --help" for the options.\n`)
+    output.err(`fastify-expect: ${visible((error as UsageError).message)}\nRun "fastify-expect --help" for the options.\n`)
     return 2
   }
   if (parsed.help) {
@@ -32,7 +36,7 @@ export async function main (argv: readonly string[], output: Output): Promise<nu
   const { args } = parsed
   const result = await probe(args)
   const advice = advise(result)
-  if (args.json) output.out(`${JSON.stringify({ ...result, advice }, null, 2)}\n`)
+  if (args.json) output.out(`${asciiJson({ ...result, advice })}\n`)
   else output.out(formatReport(result, advice))
   return exitCode(result)
 }
@@ -40,7 +44,12 @@ export async function main (argv: readonly string[], output: Output): Promise<nu
 /* c8 ignore start */
 if (require.main === module) {
   main(process.argv.slice(2), { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) })
-    .then((code) => { process.exitCode = code }, (error: unknown) => {
+    .then((code) => {
+      process.exitCode = code
+      // The report is out. A socket closing politely is bounded by the deadline already; this also
+      // bounds what cannot be cancelled, such as a DNS lookup still running in the thread pool.
+      setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref()
+    }, (error: unknown) => {
       process.stderr.write(`fastify-expect: unexpected error: ${String((error as Error)?.stack ?? error)}\n`)
       process.exitCode = 1
     })

@@ -11,6 +11,8 @@ export function portOf (url: URL): number {
   return url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80
 }
 
+/** The TLS alert a server sends when it takes none of the client's ALPN protocols. */
+export const NO_APPLICATION_PROTOCOL = 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL'
 const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|CERT_|HOSTNAME_MISMATCH)/
 
 export function describeSocketError (error: Error & { code?: string, reason?: string }, url: URL, afterHeadMs?: number): ProbeError {
@@ -35,6 +37,14 @@ export function describeSocketError (error: Error & { code?: string, reason?: st
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return { code, message: `${where} cannot be reached (${code})` }
+  }
+  if (code === NO_APPLICATION_PROTOCOL) {
+    // The probe offers only http/1.1 over ALPN: a server that refuses it speaks something else, in practice HTTP/2 only.
+    return {
+      code,
+      message: `TLS handshake with ${where} failed: the server accepts none of the protocols the probe offers over ALPN ` +
+        '(http/1.1): it speaks only HTTP/2 (or another protocol), and this probe speaks HTTP/1.1'
+    }
   }
   if (TLS_CODE.test(code)) {
     const hint = /CERT|SIGNED|VERIFY|HOSTNAME|ALTNAME/.test(code) ? ' (use --insecure to skip certificate verification)' : url.protocol === 'https:' ? ' (does this port speak TLS? try http://)' : ''

@@ -57,9 +57,19 @@ t.test('sizes', async (t) => {
 t.test('headers', async (t) => {
   t.same(parseHeader('X-A: b: c'), ['X-A', 'b: c'], 'the value keeps its colons')
   t.throws(() => parseHeader('no colon'), { message: /expected 'Name: value'/ })
+  t.throws(() => parseHeader('Authorization Bearer hunter2'), { message: /^bad --header: no colon in it; expected 'Name: value' \(its text is not repeated here/ },
+    'a header without a colon is not echoed (it may be a credential)')
   t.throws(() => parseHeader(': value'), { message: /valid field name/ })
   t.throws(() => parseHeader('Bad Name: value'), { message: /valid field name/ })
-  t.throws(() => parseHeader('X: a\r\nInjected: yes'), { message: /line break/ })
+  t.throws(() => parseHeader('X\x1b[2J: value'), { message: /^bad --header "X\\x1b\[2J": not a valid field name/ }, 'an invalid name is echoed escaped')
+  t.throws(() => parseHeader('X: a\r\nInjected: yes'), { message: /^bad --header "X": its value may hold only printable ASCII, spaces and tabs; character 2 is U\+000D/ })
+  t.throws(() => parseHeader('X: a\0'), { message: /character 2 is U\+0000/ })
+  t.throws(() => parseHeader('X: \x7f'), { message: /character 1 is U\+007F/ })
+  // Finding 10: latin1 keeps the low byte of each character, so these would have become CR and LF on the wire.
+  t.throws(() => parseHeader('X-A: v\u010d\u010aGET /smuggled HTTP/1.1'), { message: /character 2 is U\+010D \(encode it first/ })
+  t.throws(() => parseHeader('X-A: caf\u00e9'), { message: /character 4 is U\+00E9/ }, 'latin1 letters too: not printable ASCII')
+  t.throws(() => parseHeader('X-A: \u{1f600}'), { message: /character 1 is U\+1F600/ })
+  t.same(parseHeader('X-A: a\tb ~!'), ['X-A', 'a\tb ~!'], 'tabs, spaces and every visible ASCII character pass')
   t.throws(() => parseHeader('Content-Length: 5'), { message: /declares the body itself/ })
   t.throws(() => parseHeader('transfer-encoding: chunked'), { message: /declares the body itself/ })
 })
@@ -72,13 +82,29 @@ t.test('usage errors', async (t) => {
   usageError(t, ['probe', 'not a url'], /bad URL "not a url"/)
   usageError(t, ['probe', 'ftp://h/'], /only http:\/\/ and https:\/\//)
   usageError(t, ['probe', 'http://u:p@h/'], /credentials/)
+  // No password echoed: the userinfo is masked whatever else is wrong with the URL.
+  usageError(t, ['probe', 'http://user:hunter2@h/'], /^bad URL "http:\/\/\*\*\*@h\/": pass credentials with --header/)
+  usageError(t, ['probe', 'ftp://user:hunter2@h/'], /^bad URL "ftp:\/\/\*\*\*@h\/": only http/)
+  usageError(t, ['probe', 'http://user:hunter2@[oops/'], /^bad URL "http:\/\/\*\*\*@\[oops\/": expected an absolute/)
+  usageError(t, ['probe', 'https://ghp_token@h/'], /^bad URL "https:\/\/\*\*\*@h\/"/)
+  usageError(t, ['probe', 'http://h/', 'http://u:hunter2@b/'], /^unexpected argument "http:\/\/\*\*\*@b\/"/)
   usageError(t, ['probe', 'http://h/', '--method', 'P U T'], /bad --method/)
   usageError(t, ['probe', 'http://h/', '--size', 'big'], /bad --size "big"/)
   usageError(t, ['probe', 'http://h/', '--timeout', '0'], /bad --timeout "0"/)
   usageError(t, ['probe', 'http://h/', '--timeout', '1.5'], /bad --timeout/)
   usageError(t, ['probe', 'http://h/', '--timeout', '600001'], /bad --timeout/)
-  usageError(t, ['probe', 'http://h/', '--verbose'], /Unknown option '--verbose'/)
-  usageError(t, ['probe', 'http://h/', '--size'], /argument missing/)
+  // parseArgs' messages in the probe's own words.
+  usageError(t, ['probe', 'http://h/', '--verbose'], /^unknown option "--verbose"$/)
+  usageError(t, ['probe', 'http://h/', '-q'], /^unknown option "-q"$/)
+  usageError(t, ['probe', 'http://h/', '--size'], /^--size needs a value \(e\.g\. --size 10M\)$/)
+  usageError(t, ['probe', 'http://h/', '-t', '--json'], /^--timeout needs a value/)
+  usageError(t, ['probe', 'http://h/', '--json=yes'], /^--json takes no value$/)
+  // Issue 19: a negative size gets its own message, however it is written.
+  for (const argv of [['--size', '-5'], ['-s', '-5'], ['--size=-5'], ['-s', '-5K']]) {
+    usageError(t, ['probe', 'http://h/', ...argv], /^bad --size "-5K?": a size cannot be negative \(0 or more bytes, e\.g\. 10M\)$/)
+  }
+  usageError(t, ['probe', 'http://h/', '--timeout', '-5'], /^bad --timeout "-5": expected a whole number of milliseconds/)
+  usageError(t, ['probe', 'http://h/', '-H', '-x'], /^bad --header: no colon/)
 })
 
 t.test('--cacert', async (t) => {

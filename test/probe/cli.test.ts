@@ -68,6 +68,11 @@ t.test('usage errors: exit code 2, a message on stderr, nothing on stdout', asyn
     t.equal(run.stdout, '')
     t.match(run.stderr, /^fastify-expect: [^]+\nRun "fastify-expect --help" for the options\.\n$/)
   }
+  const negative = await runCli(['probe', 'http://h/', '--size', '-5'])
+  t.equal(negative.stderr, 'fastify-expect: bad --size "-5": a size cannot be negative (0 or more bytes, e.g. 10M)\n' +
+    'Run "fastify-expect --help" for the options.\n', 'our wording, not parseArgs\'')
+  const escaped = await runCli(['probe', 'http://h/', '-X', 'P\x1b[2JUT'])
+  t.match(escaped.stderr, /^fastify-expect: bad --method "P\\x1b\[2JUT"/, 'echoed input is escaped')
   const help = await runCli(['--help'])
   t.equal(help.code, 0)
   t.equal(help.stdout, `${USAGE}\n`)
@@ -149,7 +154,8 @@ t.test('https', { skip: findProgram('openssl') === undefined ? 'openssl is not i
   const wrongPort = await probeJson(`https://127.0.0.1:${plain.port}/`, '--timeout', '300')
   t.equal(wrongPort.code, 1)
   t.equal(wrongPort.report.error?.code, 'connect-timeout', 'a TCP server that never starts TLS')
-  t.match(wrongPort.report.error?.message, /could not set up a connection to 127\.0\.0\.1:\d+ within 300 ms/)
+  t.match(wrongPort.report.error?.message, /^no TLS handshake with 127\.0\.0\.1:\d+ within 300 ms \(TCP connected after [\d.]+ ms\)$/, 'the step that did not finish')
+  t.equal(wrongPort.report.deadlineReached, true)
 
   const speaking = await rawServer(t, () => {}, { onConnection: (socket) => { socket.write('HTTP/1.1 400 Bad Request\r\n\r\n') } })
   const notTls = await probeJson(`https://127.0.0.1:${speaking.port}/`)
@@ -164,7 +170,7 @@ t.test('https', { skip: findProgram('openssl') === undefined ? 'openssl is not i
 
 t.test('the request head', async (t) => {
   const url = new URL('http://example.test:8080/a/b?c=d')
-  const plain = buildHead({ url, method: 'PUT', size: 5, headers: [], timeoutMs: 1 }).head
+  const plain = buildHead({ url, method: 'PUT', size: 5, headers: [], timeoutMs: 1 }).bytes.toString('latin1')
   t.equal(plain, 'PUT /a/b?c=d HTTP/1.1\r\nHost: example.test:8080\r\nUser-Agent: fastify-expect-probe\r\nAccept: */*\r\n' +
     'Content-Type: application/octet-stream\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n')
   const custom = buildHead({

@@ -61,10 +61,21 @@ t.test('the example upload app with fastify-expect', async (t) => {
     t.match(report.advice.join('\n'), /probe a request this route should refuse/)
   })
 
+  t.test('--size 0: no body announced, so no 100 expected (issue 19)', async (t) => {
+    const { code, report } = await probeJson(url, '-H', `Authorization: ${TOKEN}`, '--size', '0')
+    heads += report.headBytes
+    t.equal(code, 0)
+    t.equal(report.outcome, 'final')
+    t.equal(report.response?.status, 201, 'the route ran on the empty request')
+    const advice = report.advice.join('\n')
+    t.match(advice, /With --size 0 the request announced no body, so no 100 is expected/)
+    t.notMatch(advice, /does not want the body/, 'not the advice for a body refused')
+  })
+
   t.test('the server read only heads', async (t) => {
     await connections.allClosed()
-    t.equal(connections.count(), 3)
-    t.equal(connections.bytesRead(), heads, 'the three heads, no body byte')
+    t.equal(connections.count(), 4)
+    t.equal(connections.bytesRead(), heads, 'the four heads, no body byte')
   })
 })
 
