@@ -15,6 +15,7 @@ import type { EventEmitter } from 'node:events'
 import { stateOf, type RawRequest, type Verdict } from './way-in/continue'
 import { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING } from './decision/errors'
 import { resolveInternals } from './internals/fastify'
+import { registrationErrors, FST_ERR_EXPECT_ALREADY_REGISTERED, FST_ERR_EXPECT_NOT_ROOT } from './registration-errors'
 import { createLinger } from './connection/linger'
 import { resolvePluginOptions, type PluginOptions, type RouteExpectConfig } from './options'
 import { refuseUnknownRoutes } from './rules/not-found'
@@ -59,10 +60,10 @@ export function expectationOf (request: FastifyRequest | RawRequest): Expectatio
 const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) => {
   const options = resolvePluginOptions(rawOptions as Record<string, unknown>)
   if ('server' in Object.getPrototypeOf(fastify)) {
-    throw new Error('fastify-expect must be registered on the root instance (app.register(fastifyExpect)), not inside an encapsulated plugin: its answers cover every route of the server, and a route\'s rules are only seen from the root')
+    throw new FST_ERR_EXPECT_NOT_ROOT()
   }
   if (isWired(fastify.server as EventEmitter)) {
-    throw new Error('fastify-expect is already registered for this server: register it once, at the root')
+    throw new FST_ERR_EXPECT_ALREADY_REGISTERED()
   }
   const internals = resolveInternals(fastify, (message) => { fastify.log.warn(message) })
   const settled = createReport(fastify.log, options.rejectionLogLevel)
@@ -101,7 +102,7 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
 }
 
 const fastifyExpect = fp(plugin, { fastify: '5.x || 6.x', name: 'fastify-expect' })
-const errorCodes = { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING }
+const errorCodes = { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING, ...registrationErrors }
 
 export default fastifyExpect
 export { fastifyExpect, errorCodes, CHANNEL as decisionChannel }
