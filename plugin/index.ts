@@ -15,6 +15,7 @@ import type { EventEmitter } from 'node:events'
 import { stateOf, type RawRequest, type Verdict } from './way-in/continue'
 import { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING } from './decision/errors'
 import { resolveInternals } from './internals/fastify'
+import { detectRuntime, runtimeWarning } from './internals/runtime'
 import { registrationErrors, FST_ERR_EXPECT_ALREADY_REGISTERED, FST_ERR_EXPECT_NOT_ROOT } from './registration-errors'
 import { createLinger } from './connection/linger'
 import { resolvePluginOptions, type PluginOptions, type RouteExpectConfig } from './options'
@@ -66,6 +67,8 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
     throw new FST_ERR_EXPECT_ALREADY_REGISTERED()
   }
   const internals = resolveInternals(fastify, (message) => { fastify.log.warn(message) })
+  const runtimeNote = runtimeWarning(detectRuntime())
+  if (runtimeNote !== undefined) fastify.log.warn(runtimeNote)
   const settled = createReport(fastify.log, options.rejectionLogLevel)
 
   // Rules come from onRoute: routes declared before the plugin loaded are not seen.
