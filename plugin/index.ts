@@ -18,7 +18,7 @@ import { resolveInternals } from './internals/fastify'
 import { detectRuntime, runtimeWarning } from './internals/runtime'
 import { registrationErrors, FST_ERR_EXPECT_ALREADY_REGISTERED, FST_ERR_EXPECT_NOT_ROOT } from './registration-errors'
 import { createLinger } from './connection/linger'
-import { resolvePluginOptions, type PluginOptions, type RouteExpectConfig } from './options'
+import { resolvePluginOptions, type PluginOptions, type RouteExpectConfig, type RouteExpectField } from './options'
 import { refuseUnknownRoutes } from './rules/not-found'
 import { CHANNEL, createReport, type DecisionMessage } from './report'
 import { installRules } from './rules/route-rules'
@@ -28,7 +28,7 @@ import { isWired, wireServer } from './way-in/server-events'
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** fastify-expect rules for this route, or `false` for none. */
-    expect?: RouteExpectConfig
+    expect?: RouteExpectField
   }
   interface FastifyInstance {
     /** Every route fastify-expect saw, with the rules it applies before the body (as printRoutes()). */

@@ -21,6 +21,20 @@ export type RouteExpectConfig = false | (Omit<RouteRules, 'check'> & object & {
   check?: (request: FastifyRequest, reply: FastifyReply) => unknown
 })
 
+/**
+ * What a route's `config.expect` accepts, as Fastify's route config declares it:
+ * RouteExpectConfig, or a type no value has, whose one key is the message
+ * TypeScript then prints. Fastify intersects the route config with the literal's
+ * own type, so without it a wrong value (`true`, `'yes'`, or `sendContinue:
+ * 'immediately'`, which is server-wide only) reads "not assignable to type
+ * 'undefined'" or "'false & {...}'"; with it, the error names the field and the
+ * values it takes (types/messages.tst.ts). The key is not aliased, so that it is
+ * printed in full.
+ */
+export type RouteExpectField = RouteExpectConfig | {
+  readonly 'config.expect takes false or { contentTypes?: string[], check?: (request, reply) => unknown, sendContinue?: "on-read" | "after-checks" } ("immediately" is a plugin option only)': never
+}
+
 /** Options Fastify's own `register()` accepts for every plugin; they are not ours to reject. */
 const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 
