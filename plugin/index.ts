@@ -23,6 +23,7 @@ import { refuseUnknownRoutes } from './rules/not-found'
 import { CHANNEL, createReport, type DecisionMessage } from './report'
 import { installRules } from './rules/route-rules'
 import { printRules, warnings, type SeenRoute } from './rules/startup'
+import { routesFromTree } from './rules/earlier-routes'
 import { isWired, wireServer } from './way-in/server-events'
 
 declare module 'fastify' {
@@ -84,7 +85,8 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
     installRules(route, internals.schemaErrorFormatter(this), wiring)
     seen.push({ name: `${[route.method].flat().join(',')} ${route.url}`, route, instance: this })
   })
-  fastify.decorate('printExpectRules', () => printRules(seen, options))
+  const notCovered = earlier === '(empty tree)' ? [] : routesFromTree(earlier)
+  fastify.decorate('printExpectRules', () => printRules(seen, options, notCovered))
   fastify.addHook('onReady', function warnUnworkableRules (done) {
     for (const message of warnings(seen, options, internals.streams)) fastify.log.warn(message)
     done()
