@@ -103,7 +103,8 @@ t.test('the packed package, installed into an empty project', async (t) => {
     probe: {
       accepted: { status: 200, continued: true, body: '{"ok":true}' },
       tooLarge: { status: 413, continued: false },
-      wrongType: { status: 415, continued: false }
+      wrongType: { status: 415, continued: false },
+      invalidOption: { code: 'FST_ERR_EXPECT_INVALID_OPTION', message: /^fastify-expect options: \/sendcontinue is not an option \(did you mean sendContinue\?\); the options are sendContinue, / }
     }
   }
   for (const script of ['esm.mjs', 'cjs.cjs']) {
