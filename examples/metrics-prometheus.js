@@ -75,9 +75,14 @@ function countDecisions (registry = new client.Registry()) {
 function buildMetricsApp (options = {}) {
   const app = buildUploadApp(options)
   const { registry, unsubscribe } = countDecisions()
-  app.get('/metrics', async (request, reply) => {
-    reply.type(registry.contentType)
-    return registry.metrics()
+  // In a plugin of its own, as the upload app's routes: it is then declared after
+  // fastify-expect has loaded (a route added to the root here, before ready, would
+  // come before it, and the plugin would warn that it cannot apply that route's rules).
+  app.register(async function metrics (app) {
+    app.get('/metrics', async (request, reply) => {
+      reply.type(registry.contentType)
+      return registry.metrics()
+    })
   })
   app.addHook('onClose', async () => { unsubscribe() })
   return app

@@ -15,18 +15,21 @@ import type { EventEmitter } from 'node:events'
 import { stateOf, type RawRequest, type Verdict } from './way-in/continue'
 import { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING } from './decision/errors'
 import { resolveInternals } from './internals/fastify'
+import { detectRuntime, runtimeWarning } from './internals/runtime'
+import { registrationErrors, FST_ERR_EXPECT_ALREADY_REGISTERED, FST_ERR_EXPECT_NOT_ROOT } from './registration-errors'
 import { createLinger } from './connection/linger'
-import { resolvePluginOptions, type PluginOptions, type RouteExpectConfig } from './options'
+import { resolvePluginOptions, type PluginOptions, type RouteExpectConfig, type RouteExpectField } from './options'
 import { refuseUnknownRoutes } from './rules/not-found'
 import { CHANNEL, createReport, type DecisionMessage } from './report'
 import { installRules } from './rules/route-rules'
 import { printRules, warnings, type SeenRoute } from './rules/startup'
+import { routesFromTree } from './rules/earlier-routes'
 import { isWired, wireServer } from './way-in/server-events'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** fastify-expect rules for this route, or `false` for none. */
-    expect?: RouteExpectConfig
+    expect?: RouteExpectField
   }
   interface FastifyInstance {
     /** Every route fastify-expect saw, with the rules it applies before the body (as printRoutes()). */
@@ -59,12 +62,14 @@ export function expectationOf (request: FastifyRequest | RawRequest): Expectatio
 const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) => {
   const options = resolvePluginOptions(rawOptions as Record<string, unknown>)
   if ('server' in Object.getPrototypeOf(fastify)) {
-    throw new Error('fastify-expect must be registered on the root instance (app.register(fastifyExpect)), not inside an encapsulated plugin: its answers cover every route of the server, and a route\'s rules are only seen from the root')
+    throw new FST_ERR_EXPECT_NOT_ROOT()
   }
   if (isWired(fastify.server as EventEmitter)) {
-    throw new Error('fastify-expect is already registered for this server: register it once, at the root')
+    throw new FST_ERR_EXPECT_ALREADY_REGISTERED()
   }
   const internals = resolveInternals(fastify, (message) => { fastify.log.warn(message) })
+  const runtimeNote = runtimeWarning(detectRuntime())
+  if (runtimeNote !== undefined) fastify.log.warn(runtimeNote)
   const settled = createReport(fastify.log, options.rejectionLogLevel)
 
   // Rules come from onRoute: routes declared before the plugin loaded are not seen.
@@ -80,7 +85,8 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
     installRules(route, internals.schemaErrorFormatter(this), wiring)
     seen.push({ name: `${[route.method].flat().join(',')} ${route.url}`, route, instance: this })
   })
-  fastify.decorate('printExpectRules', () => printRules(seen, options))
+  const notCovered = earlier === '(empty tree)' ? [] : routesFromTree(earlier)
+  fastify.decorate('printExpectRules', () => printRules(seen, options, notCovered))
   fastify.addHook('onReady', function warnUnworkableRules (done) {
     for (const message of warnings(seen, options, internals.streams)) fastify.log.warn(message)
     done()
@@ -101,7 +107,7 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
 }
 
 const fastifyExpect = fp(plugin, { fastify: '5.x || 6.x', name: 'fastify-expect' })
-const errorCodes = { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING }
+const errorCodes = { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING, ...registrationErrors }
 
 export default fastifyExpect
 export { fastifyExpect, errorCodes, CHANNEL as decisionChannel }

@@ -1,77 +1,39 @@
-// Plugin options and the per-route `config.expect`, as TypeBox schemas: one
-// source for run-time validation and for the public TypeScript types. TypeBox
-// is loaded on first use, at registration, and only when there is something to
-// check: an app that passes no options and declares no `config.expect` never
-// loads it (a smaller start-up heap).
-import type { Static, TSchema } from '@sinclair/typebox'
+// Plugin options and the per-route `config.expect`. The schemas and their types
+// are TypeBox's (schema/source.ts), compiled ahead of time into schema/compiled.ts
+// (`npm run schema:compile`), so the published package neither ships nor loads
+// TypeBox; schema/check.ts checks values against them at registration.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isMediaRange } from './decision/media-type'
+import { closest, firstProblem, type Schema } from './schema/check'
+import { schemas, type LogLevel, type PluginOptions, type RouteRules, type SendContinue, type ServerSendContinue } from './schema/compiled'
+import { FST_ERR_EXPECT_INVALID_OPTION, FST_ERR_EXPECT_INVALID_ROUTE_CONFIG } from './registration-errors'
 
-function build () {
-  const { Type } = require('@sinclair/typebox') as typeof import('@sinclair/typebox')
-  /**
-   * When the `100 Continue` goes out for an accepted request:
-   * - `on-read`: the first time anything reads the body (Go, hyper, Kestrel);
-   * - `after-checks`: as soon as the route's rules pass (routes with rules), else on read;
-   * - `immediately` (server-wide): at once, before any hook, as Node does (clients that
-   *   cannot take a final status in place of the 100, such as JDK 17's HttpClient).
-   */
-  const SendContinue = Type.Union([Type.Literal('on-read'), Type.Literal('after-checks')], {
-    description: 'When the 100 Continue is written for an accepted request'
-  })
-  // Server-wide only: the route is not known yet when the request arrives.
-  const ServerSendContinue = Type.Union([Type.Literal('on-read'), Type.Literal('after-checks'), Type.Literal('immediately')], {
-    description: 'When the 100 Continue is written: on the first read, once the route\'s rules pass, or at once (before any hook, as Node does)'
-  })
-  const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), {
-    description: 'Log level of the line written for each request refused before its body'
-  }) as unknown as import('@sinclair/typebox').TUnion<Array<import('@sinclair/typebox').TLiteral<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>>>
-  // Staged close (RFC 9112 §9.6): see linger.ts for the defaults.
-  const PluginOptions = Type.Object({
-    sendContinue: Type.Optional(ServerSendContinue),
-    rejectionLogLevel: Type.Optional(LogLevel),
-    lingerTimeout: Type.Optional(Type.Integer({ minimum: 0, description: 'Milliseconds a connection answered before its body keeps reading (and discarding) after the response; 0 closes at once, as Node does' })),
-    lingerBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Bytes read and discarded at most from such a connection before it is closed' })),
-    maxLingeringSockets: Type.Optional(Type.Integer({ minimum: 0, description: 'Connections lingering at once at most; past it a connection closes at once, as Node does' }))
-  }, { additionalProperties: false })
-  const RouteRules = Type.Object({
-    contentTypes: Type.Optional(Type.Array(Type.String({ description: 'A media type or range: `image/png`, `image/*` or `*/*`' }), {
-      minItems: 1,
-      description: 'Media types this route accepts; others get 415 before the body'
-    })),
-    check: Type.Optional(Type.Function([Type.Any(), Type.Any()], Type.Unknown(), {
-      description: '(request, reply) => void | Promise<void>: throw or reject to refuse the upload before its body'
-    })),
-    sendContinue: Type.Optional(SendContinue)
-  }, { additionalProperties: false })
-  const RouteExpect = Type.Union([
-    Type.Literal(false, { description: 'No rules for this route: it behaves as plain Fastify (the 100 still waits for the first read)' }),
-    RouteRules
-  ])
-  return { SendContinue, ServerSendContinue, LogLevel, PluginOptions, RouteRules, RouteExpect }
-}
+export type { LogLevel, PluginOptions, SendContinue, ServerSendContinue }
 
-type Schemas = ReturnType<typeof build>
-let built: Schemas | undefined
-export function schemas (): Schemas {
-  built ??= build()
-  return built
-}
-
-export type SendContinue = Static<Schemas['SendContinue']>
-export type ServerSendContinue = Static<Schemas['ServerSendContinue']>
-export type LogLevel = Static<Schemas['LogLevel']>
-export type PluginOptions = Static<Schemas['PluginOptions']>
 /**
  * A route's `config.expect`: `false`, or its rules (the check typed with
  * Fastify's request and reply). `& object`: Fastify intersects a route's config
  * with the type it infers from the literal, and `true & { ...all optional }`
  * would let `expect: true` through.
  */
-export type RouteExpectConfig = false | (Omit<Static<Schemas['RouteRules']>, 'check'> & object & {
+export type RouteExpectConfig = false | (Omit<RouteRules, 'check'> & object & {
   /** Runs before the body is sent; throw (or reject) to refuse the upload with that error. */
   check?: (request: FastifyRequest, reply: FastifyReply) => unknown
 })
+
+/**
+ * What a route's `config.expect` accepts, as Fastify's route config declares it:
+ * RouteExpectConfig, or a type no value has, whose one key is the message
+ * TypeScript then prints. Fastify intersects the route config with the literal's
+ * own type, so without it a wrong value (`true`, `'yes'`, or `sendContinue:
+ * 'immediately'`, which is server-wide only) reads "not assignable to type
+ * 'undefined'" or "'false & {...}'"; with it, the error names the field and the
+ * values it takes (types/messages.tst.ts). The key is not aliased, so that it is
+ * printed in full.
+ */
+export type RouteExpectField = RouteExpectConfig | {
+  readonly 'config.expect takes false or { contentTypes?: string[], check?: (request, reply) => unknown, sendContinue?: "on-read" | "after-checks" } ("immediately" is a plugin option only)': never
+}
 
 /** Options Fastify's own `register()` accepts for every plugin; they are not ours to reject. */
 const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
@@ -93,7 +55,8 @@ export const LINGER_DEFAULTS = Object.freeze({
 
 export function resolvePluginOptions (options: Record<string, unknown>): ResolvedOptions {
   const own = Object.fromEntries(Object.entries(options).filter(([key]) => !REGISTER_OPTIONS.has(key)))
-  if (Object.keys(own).length > 0) assertValid(schemas().PluginOptions, own, 'fastify-expect options')
+  const problem = describeProblem(schemas.PluginOptions, own, 'an option', 'the options are')
+  if (problem !== undefined) throw new FST_ERR_EXPECT_INVALID_OPTION(problem)
   const valid = own as PluginOptions
   return {
     sendContinue: valid.sendContinue ?? 'on-read',
@@ -105,32 +68,24 @@ export function resolvePluginOptions (options: Record<string, unknown>): Resolve
 }
 
 export function validateRouteConfig (value: unknown, route: string): RouteExpectConfig {
-  const { RouteExpect, RouteRules } = schemas()
-  // The object branch says which field is wrong; the union, what the value may be.
-  assertValid(typeof value === 'object' && value !== null && !Array.isArray(value) ? RouteRules : RouteExpect, value, `config.expect of ${route}`)
+  const problem = describeProblem(schemas.RouteExpect, value, 'a field of config.expect', 'its fields are')
+  if (problem !== undefined) throw new FST_ERR_EXPECT_INVALID_ROUTE_CONFIG(route, problem)
   const config = value as RouteExpectConfig
   if (config !== false) {
     for (const [index, range] of (config.contentTypes ?? []).entries()) {
       if (!isMediaRange(range)) {
-        throw new TypeError(`config.expect of ${route}: /contentTypes/${index} ${JSON.stringify(range)} is not a media type or range such as "image/png" or "image/*"`)
+        throw new FST_ERR_EXPECT_INVALID_ROUTE_CONFIG(route, `/contentTypes/${index} ${JSON.stringify(range)} is not a media type or range such as "image/png" or "image/*"`)
       }
     }
   }
   return config
 }
 
-function assertValid (schema: TSchema, value: unknown, what: string): void {
-  const { Value } = require('@sinclair/typebox/value') as typeof import('@sinclair/typebox/value')
-  const detail = Value.Errors(schema, value).First()
-  if (detail === undefined) return
-  const where = detail.path === '' ? '' : `${detail.path} `
-  throw new TypeError(`${what}: ${where}${explain(detail.schema, detail.message)}`)
-}
-
-/** A union says which values it takes, rather than "Expected union value". */
-function explain (schema: TSchema, message: string): string {
-  const branches = schema.anyOf as TSchema[] | undefined
-  if (branches === undefined) return message
-  const names = branches.map((b) => b.const !== undefined ? JSON.stringify(b.const) : `an object (${Object.keys(b.properties as object).join(', ')})`)
-  return branches.every((b) => b.const !== undefined) ? `must be one of ${names.join(', ')}` : `must be ${names.join(' or ')}`
+/** The first problem, in words; an unknown name comes with the known ones (and the likely one). */
+function describeProblem (schema: Schema, value: unknown, one: string, all: string): string | undefined {
+  const problem = firstProblem(schema, value)
+  if (problem === undefined) return undefined
+  if (problem.kind === 'value') return problem.path === '' ? problem.message : `${problem.path} ${problem.message}`
+  const likely = closest(problem.key, problem.known)
+  return `${problem.path} is not ${one}${likely === undefined ? '' : ` (did you mean ${likely}?)`}; ${all} ${problem.known.join(', ')}`
 }

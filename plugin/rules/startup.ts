@@ -39,9 +39,15 @@ export function warnings (seen: readonly SeenRoute[], options: Pick<ResolvedOpti
   return found
 }
 
-/** Every route the plugin saw, with the rules it applies before the body. */
-export function printRules (seen: readonly SeenRoute[], options: Pick<ResolvedOptions, 'sendContinue'>): string {
-  const lines = seen.map(({ name, route }) => `${name}: ${describe(policyOf(route, name, options))}`)
+/**
+ * Every route the plugin saw, with the rules it applies before the body; first,
+ * the routes declared before it loaded, which it cannot cover.
+ */
+export function printRules (seen: readonly SeenRoute[], options: Pick<ResolvedOptions, 'sendContinue'>, earlier: readonly string[] = []): string {
+  const lines = [
+    ...earlier.map((name) => `${name}: not covered (declared before fastify-expect loaded)`),
+    ...seen.map(({ name, route }) => `${name}: ${describe(policyOf(route, name, options))}`)
+  ]
   return lines.length === 0 ? '(no routes)\n' : `${lines.join('\n')}\n`
 }
 

@@ -73,8 +73,8 @@ t.test('node examples/metrics-prometheus.js serves /metrics', async (t) => {
     stdio: ['ignore', 'pipe', 'pipe']
   })
   t.teardown(() => { child.kill() })
+  let output = ''
   const url = await new Promise<string>((resolve, reject) => {
-    let output = ''
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString()
       const found = /metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(output)
@@ -82,6 +82,8 @@ t.test('node examples/metrics-prometheus.js serves /metrics', async (t) => {
     })
     child.on('exit', (code) => reject(new Error(`exited (${code}) before printing its URL:\n${output}`)))
   })
+  // Start-up warnings are logged before the app listens (logger: true, on stdout).
+  t.notMatch(output, /declared before it loaded/, 'the plugin is registered before every route: no warning')
   const response = await fetch(url)
   t.equal(response.status, 200)
   t.match(await response.text(), /# TYPE fastify_expect_refusals_total counter/)

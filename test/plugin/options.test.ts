@@ -1,15 +1,17 @@
 // Unit tests for plugin options, per-route `config.expect` and what a route declares.
 import t from 'tap'
 import { Value } from '@sinclair/typebox/value'
-import { LINGER_DEFAULTS, resolvePluginOptions, schemas, validateRouteConfig } from '../../plugin/options'
+import { LINGER_DEFAULTS, resolvePluginOptions, validateRouteConfig } from '../../plugin/options'
+import * as source from '../../plugin/schema/source'
 import { policyOf } from '../../plugin/rules/route-rules'
 
-/** The TypeError a call throws (fails the test when it does not throw one). */
-function thrown (t: tap.Test, fn: () => unknown, name: string): string {
+/** The TypeError a call throws, with its code (fails the test when it does not throw one). */
+function thrown (t: tap.Test, fn: () => unknown, name: string, code = 'FST_ERR_EXPECT_INVALID_ROUTE_CONFIG'): string {
   try {
     fn()
   } catch (error) {
     t.ok(error instanceof TypeError, `${name}: a TypeError`)
+    t.equal((error as { code?: string }).code, code, `${name}: ${code}`)
     return (error as Error).message
   }
   t.fail(`${name}: should have thrown`)
@@ -47,19 +49,24 @@ t.test('resolvePluginOptions: Fastify register options are accepted silently', a
 })
 
 t.test('resolvePluginOptions: unknown options and wrong values are TypeErrors naming the field', async (t) => {
+  const names = 'the options are sendContinue, rejectionLogLevel, lingerTimeout, lingerBytes, maxLingeringSockets'
   const cases: Array<[string, Record<string, unknown>, string]> = [
-    ['typo', { sendContinu: 'on-read' }, 'fastify-expect options: /sendContinu Unexpected property'],
-    ['unknown option', { timeout: 10 }, 'fastify-expect options: /timeout Unexpected property'],
-    ['unknown next to a valid one', { sendContinue: 'on-read', foo: true }, 'fastify-expect options: /foo Unexpected property'],
-    ['wrong enum value', { sendContinue: 'never' }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks", "immediately"'],
-    ['case matters', { sendContinue: 'ON-READ' }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks", "immediately"'],
-    ['wrong type', { sendContinue: true }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks", "immediately"'],
-    ['null is not undefined', { sendContinue: null }, 'fastify-expect options: /sendContinue must be one of "on-read", "after-checks", "immediately"'],
-    ['wrong log level', { rejectionLogLevel: 'loud' }, 'fastify-expect options: /rejectionLogLevel must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"'],
-    ['log level as a number', { rejectionLogLevel: 30 }, 'fastify-expect options: /rejectionLogLevel must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"']
+    ['typo', { sendContinu: 'on-read' }, `/sendContinu is not an option (did you mean sendContinue?); ${names}`],
+    ['case', { sendcontinue: 'on-read' }, `/sendcontinue is not an option (did you mean sendContinue?); ${names}`],
+    ['unknown option', { timeout: 10 }, `/timeout is not an option; ${names}`],
+    ['unknown next to a valid one', { sendContinue: 'on-read', foo: true }, `/foo is not an option; ${names}`],
+    ['wrong enum value', { sendContinue: 'never' }, '/sendContinue must be one of "on-read", "after-checks", "immediately"'],
+    ['case matters', { sendContinue: 'ON-READ' }, '/sendContinue must be one of "on-read", "after-checks", "immediately"'],
+    ['wrong type', { sendContinue: true }, '/sendContinue must be one of "on-read", "after-checks", "immediately"'],
+    ['null is not undefined', { sendContinue: null }, '/sendContinue must be one of "on-read", "after-checks", "immediately"'],
+    ['wrong log level', { rejectionLogLevel: 'loud' }, '/rejectionLogLevel must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"'],
+    ['log level as a number', { rejectionLogLevel: 30 }, '/rejectionLogLevel must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"'],
+    ['a duration as a string', { lingerTimeout: '5s' }, '/lingerTimeout must be an integer'],
+    ['a fraction', { lingerBytes: 1.5 }, '/lingerBytes must be an integer'],
+    ['negative', { maxLingeringSockets: -1 }, '/maxLingeringSockets must be 0 or more']
   ]
   for (const [name, options, message] of cases) {
-    t.equal(thrown(t, () => resolvePluginOptions(options), name), message, name)
+    t.equal(thrown(t, () => resolvePluginOptions(options), name, 'FST_ERR_EXPECT_INVALID_OPTION'), `fastify-expect options: ${message}`, name)
   }
 })
 
@@ -86,18 +93,20 @@ t.test('validateRouteConfig: valid configs are returned as given', async (t) => 
 t.test('validateRouteConfig: invalid configs are TypeErrors naming the route and the field', async (t) => {
   const prefix = 'config.expect of PUT /files/:id: '
   const cases: Array<[string, unknown, string]> = [
-    ['contentTypes not an array', { contentTypes: 5 }, '/contentTypes Expected array'],
-    ['contentTypes a string', { contentTypes: 'image/png' }, '/contentTypes Expected array'],
-    ['contentTypes empty', { contentTypes: [] }, '/contentTypes Expected array length to be greater or equal to 1'],
-    ['contentTypes not strings', { contentTypes: [5] }, '/contentTypes/0 Expected string'],
+    ['contentTypes not an array', { contentTypes: 5 }, '/contentTypes must be an array'],
+    ['contentTypes a string', { contentTypes: 'image/png' }, '/contentTypes must be an array'],
+    ['contentTypes empty', { contentTypes: [] }, '/contentTypes must have at least 1 item'],
+    ['contentTypes not strings', { contentTypes: [5] }, '/contentTypes/0 must be a string'],
     ['contentTypes not a media type', { contentTypes: ['nope'] }, '/contentTypes/0 "nope" is not a media type or range such as "image/png" or "image/*"'],
     ['second contentTypes entry bad', { contentTypes: ['image/png', 'image/'] }, '/contentTypes/1 "image/" is not a media type or range such as "image/png" or "image/*"'],
     ['*/subtype is not a range', { contentTypes: ['*/png'] }, '/contentTypes/0 "*/png" is not a media type or range such as "image/png" or "image/*"'],
     ['empty string', { contentTypes: [''] }, '/contentTypes/0 "" is not a media type or range such as "image/png" or "image/*"'],
-    ['unknown key', { contentType: ['image/png'] }, '/contentType Unexpected property'],
-    ['check not a function', { check: 'yes' }, '/check Expected function'],
-    ['check an object', { check: {} }, '/check Expected function'],
+    ['unknown key', { contentType: ['image/png'] }, '/contentType is not a field of config.expect (did you mean contentTypes?); its fields are contentTypes, check, sendContinue'],
+    ['unknown key, nothing like it', { size: 10 }, '/size is not a field of config.expect; its fields are contentTypes, check, sendContinue'],
+    ['check not a function', { check: 'yes' }, '/check must be a function'],
+    ['check an object', { check: {} }, '/check must be a function'],
     ['bad sendContinue', { sendContinue: 'later' }, '/sendContinue must be one of "on-read", "after-checks"'],
+    ['server-wide only', { sendContinue: 'immediately' }, '/sendContinue must be one of "on-read", "after-checks"'],
     ['true', true, 'must be false or an object (contentTypes, check, sendContinue)'],
     ['a number', 5, 'must be false or an object (contentTypes, check, sendContinue)'],
     ['a string', 'image/png', 'must be false or an object (contentTypes, check, sendContinue)'],
@@ -109,8 +118,8 @@ t.test('validateRouteConfig: invalid configs are TypeErrors naming the route and
   }
 })
 
-t.test('schemas agree with the validation', async (t) => {
-  const { PluginOptions, RouteExpect } = schemas()
+t.test('the TypeBox schemas agree with the validation', async (t) => {
+  const { PluginOptions, RouteExpect } = source
   t.ok(Value.Check(PluginOptions, {}))
   t.notOk(Value.Check(PluginOptions, { prefix: '/x' }), 'register options are filtered out before the schema sees them')
   t.ok(Value.Check(RouteExpect, false))
@@ -144,7 +153,7 @@ t.test('policyOf: each rule alone makes a policy', async (t) => {
 
 t.test('policyOf: a bad config.expect names the route', async (t) => {
   t.equal(thrown(t, () => policyOf({ config: { expect: { nope: 1 } } as Record<string, unknown> }, 'POST,PUT /u', { sendContinue: 'on-read' }), 'name'),
-    'config.expect of POST,PUT /u: /nope Unexpected property')
+    'config.expect of POST,PUT /u: /nope is not a field of config.expect; its fields are contentTypes, check, sendContinue')
 })
 
 t.test('policyOf: schema.body.content keys become schemaContentTypes', async (t) => {
