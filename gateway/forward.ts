@@ -113,8 +113,9 @@ export function callUpstream (call: UpstreamCall): Promise<UpstreamAnswer> {
 
     upstream.on('continue', sendBody)
     // 102, 103...: not relayed, and the exchange is not one a connection survives.
+    // (Node emits 'information' for the 100 as well, after 'continue'.)
     upstream.on('information', (info: { statusCode: number }) => {
-      fail(new FST_ERR_EXPECT_GATEWAY_UPSTREAM(`interim response ${info.statusCode}`))
+      if (info.statusCode !== 100) fail(new FST_ERR_EXPECT_GATEWAY_UPSTREAM(`interim response ${info.statusCode}`))
     })
     upstream.on('response', (response) => {
       // A 101 (Node hands it over as a response when no upgrade was asked for).

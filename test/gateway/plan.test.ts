@@ -74,7 +74,7 @@ t.test('framing: stated from the plugin\'s reading, refused when it cannot be ke
   for (const [headers, why] of refused) {
     t.throws(() => forwardFraming(head(headers, 'PUT')), { statusCode: 400, code: 'FST_ERR_EXPECT_GATEWAY_FRAMING', message: why }, JSON.stringify(headers))
   }
-  t.throws(() => forwardFraming(head({ 'transfer-encoding': 'chunked' }, 'PUT', 0)), { statusCode: 400 }, 'chunked in HTTP/1.0')
+  t.throws(() => forwardFraming(head({ 'transfer-encoding': 'chunked' }, 'PUT', 0)), { statusCode: 400, message: /http10/ }, 'chunked in HTTP/1.0')
   t.same(forwardFraming({ ...head({ 'content-length': '3' }), httpVersionMajor: 2, httpVersionMinor: 0, stream: { endAfterHeaders: true } }), { hasBody: false, length: 3 }, 'HTTP/2: the stream ended with the headers')
 })
 
@@ -93,6 +93,6 @@ t.test('planForward: target, framing, fields and expectation at once', async (t)
   t.equal(plan.expectContinue, true)
   t.equal(planForward({ ...head({ expect: '100-continue' }, 'PUT', 0), url: '/' }, 'http://10.0.0.1:3000').expectContinue, false, 'HTTP/1.0: ignored')
   t.equal(planForward({ ...head({}), url: '/x' }, 'http://10.0.0.1:3000', '/y').url.pathname, '/y', 'the app\'s url wins, checked the same way')
-  t.throws(() => planForward({ ...head({}), url: '/x' }, 'http://10.0.0.1:3000', '/upload/../../etc'), { statusCode: 400 })
-  t.throws(() => planForward({ ...head({ connection: 'content-length', 'content-length': '3' }), url: '/x' }, 'http://10.0.0.1:3000'), { statusCode: 400 }, 'framing checked before the target')
+  t.throws(() => planForward({ ...head({}), url: '/x' }, 'http://10.0.0.1:3000', '/upload/../../etc'), { statusCode: 400, message: /dot-segment/ })
+  t.throws(() => planForward({ ...head({ connection: 'content-length', 'content-length': '3' }), url: '/x' }, 'http://10.0.0.1:3000'), { statusCode: 400, message: /Connection names/ }, 'framing checked before the target')
 })
