@@ -117,8 +117,13 @@ export function callUpstream (call: UpstreamCall): Promise<UpstreamAnswer> {
     upstream.on('information', (info: { statusCode: number }) => {
       if (info.statusCode !== 100) fail(new FST_ERR_EXPECT_GATEWAY_UPSTREAM(`interim response ${info.statusCode}`))
     })
+    // A 101 with Upgrade fields (Node hands the socket over, or destroys it without a listener).
+    upstream.on('upgrade', (response: IncomingMessage, socket: NodeJS.EventEmitter & { destroy: () => void }) => {
+      socket.destroy()
+      fail(new FST_ERR_EXPECT_GATEWAY_UPSTREAM(`interim response ${String(response.statusCode)}`))
+    })
     upstream.on('response', (response) => {
-      // A 101 (Node hands it over as a response when no upgrade was asked for).
+      // A 101 without Upgrade fields (Node hands it over as a response).
       if ((response.statusCode ?? 0) < 200) {
         response.destroy()
         fail(new FST_ERR_EXPECT_GATEWAY_UPSTREAM(`interim response ${String(response.statusCode)}`))
