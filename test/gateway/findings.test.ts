@@ -4,7 +4,6 @@
 // bytes that went up.
 import t, { type Test } from 'tap'
 import Fastify from 'fastify'
-import http from 'node:http'
 import net, { type AddressInfo, type Socket } from 'node:net'
 import { byteLoggingUpstream, defaultAnswer, exchange, type ByteLog } from '../helpers/gateway'
 import { forwardExpectation } from '../../gateway/index'
@@ -317,5 +316,4 @@ t.test('found safe: 100 concurrent waiting requests, all answered 504, every soc
 
 t.test('the default answer names the request', async (t) => {
   t.match(defaultAnswer({ connection: 0, method: 'GET', target: '/x', head: '', fields: {}, body: Buffer.alloc(0), framing: 'none' }, 3), /x-upstream-index: 3\r\nx-upstream-target: \/x/)
-  t.ok(http.STATUS_CODES[200])
 })
