@@ -181,6 +181,21 @@ t.test('finding 7: a 101, 102 or 103 from the upstream gives 502 at once, and th
   }
 })
 
+t.test('finding 7: timeout counts from the upstream\'s last byte, its 100 included: a 100 then silence is a 504', async (t) => {
+  for (const form of FORMS) {
+    await t.test(form, async (t) => {
+      // The byte-logging upstream answers the expectation with 100, reads the body, then says nothing.
+      const upstream = await byteLoggingUpstream(t, () => true)
+      const gateway = await startForm(t, form, upstream.origin, { timeout: 300, continueTimeout: 600_000 })
+      const r = await exchange(gateway.port, `PUT ${gateway.path('quiet')} HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n`, 'hello', { waitForContinue: true, bound: 60_000 })
+      t.same(r.informational, [100], 'the upstream\'s 100, relayed')
+      t.equal(r.status, 504)
+      await upstream.allClosed() // the gateway still runs: it closed the upstream socket itself
+      t.same(upstream.requests.map((logged) => logged.body.toString()), ['hello'], 'the body went up once')
+    })
+  }
+})
+
 t.test('finding 8: no address in errors, no Proxy-* fields upstream, Connection-named fields removed before the app adds its own', async (t) => {
   for (const form of FORMS) {
     await t.test(`unreachable upstream, ${form}`, async (t) => {
