@@ -85,7 +85,7 @@ t.test('finding 3: after an attack on the shared upstream connection, another cl
       [0, '/upload/attack', inner],
       [0, '/upload/victim', 'hello']
     ], 'two requests, on the one shared upstream connection, each with its own body')
-  }, ['route', 'node'])
+  })
 })
 
 t.test('finding 4: without Expect, a chunked GET whose body is a request reaches the upstream as one request', async (t) => {
