@@ -5,17 +5,21 @@
 // when the upstream sends its own. A refusal (401, 413, 415, 404...) is relayed
 // with no 100, so neither hop carries a body byte.
 // `node examples/gateway.js` starts the example upload app and this gateway in front.
+// Every request is checked first with the package's planForward (the same checks
+// as forwardExpectation and expectContinueHandler): a target that leaves the
+// upstream, or framing that cannot be forwarded intact, gets 400 and nothing
+// goes upstream. Errors are logged with their cause; the client sees no address.
 'use strict'
 const http = require('node:http')
 const { pipeline } = require('node:stream')
-const { announcesBody, callUpstream, endToEndHeaders, upstreamRequestHeaders } = require('../dist/gateway')
+const { callUpstream, endToEndHeaders, planForward } = require('../dist/gateway')
 
 /**
- * @param {{ upstream: string, continueTimeout?: number, timeout?: number, agent?: http.Agent }} options
+ * @param {{ upstream: string, continueTimeout?: number, timeout?: number, agent?: http.Agent, log?: (error: Error) => void }} options
  * @returns {http.Server}
  */
 function createGateway (options) {
-  const base = new URL(options.upstream)
+  const log = options.log ?? ((error) => { console.error(error) })
 
   /**
    * @param {http.IncomingMessage} req
@@ -23,16 +27,15 @@ function createGateway (options) {
    * @param {boolean} expectsContinue the request came through 'checkContinue': its 100 is ours to send
    */
   async function forward (req, res, expectsContinue) {
-    const path = req.url ?? '/'
-    const url = new URL(path.startsWith('//') ? `.${path}` : path, base)
     try {
+      const plan = planForward(req, options.upstream)
       const answer = await callUpstream({
-        url,
+        url: plan.url,
         method: req.method ?? 'GET',
-        headers: upstreamRequestHeaders(req.headers, url.host),
+        headers: plan.headers,
         body: req,
-        expectContinue: expectsContinue,
-        hasBody: announcesBody(req.headers),
+        expectContinue: expectsContinue && plan.expectContinue,
+        framing: plan.framing,
         // The upstream said 100 (or stayed silent past continueTimeout): now the client may send.
         onContinue: expectsContinue ? () => { res.writeContinue() } : undefined,
         clientResponse: res,
@@ -50,14 +53,18 @@ function createGateway (options) {
       if (!answer.bodySent()) headers.connection = 'close'
       res.writeHead(response.statusCode ?? 502, headers)
       pipeline(response, res, () => {})
-    } catch (error) {
-      const status = /** @type {{ statusCode?: number }} */ (error).statusCode ?? 502
+    } catch (caught) {
+      const error = /** @type {Error & { statusCode?: number }} */ (caught)
+      const status = error.statusCode ?? 502
+      if (status >= 500) log(error)
       if (res.headersSent) {
         res.destroy()
         return
       }
+      // The messages of the package's errors name no address (the cause, logged above, does).
+      const message = error.statusCode === undefined ? 'Bad Gateway' : error.message
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
-      res.end(`${/** @type {Error} */ (error).message}\n`)
+      res.end(`${message}\n`)
     }
   }
 

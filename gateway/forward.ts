@@ -7,11 +7,17 @@
 // - upstream final status first: that response is handed back; the body is never
 //   read, so the client, still waiting for its 100, sends none;
 // - neither within `continueTimeout`: the body goes up anyway, as curl does.
-// Every path ends with no timer, no listener left on the client's objects, and an
-// upstream socket either back in its agent's pool (request fully sent) or destroyed.
-import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
+// The body always goes up with its framing stated (framing.ts), whatever the
+// method, and Node is told to hold it to that length (strictContentLength).
+// An interim response other than 100 (101, 102, 103...) is a 502 at once: a
+// gateway that relays no upgrade has nothing to do with it, and after a 101 the
+// connection is no longer HTTP. Every path ends with no timer, no listener left
+// on the client's objects, and an upstream socket either back in its agent's
+// pool (one whole request and one whole response) or destroyed.
+import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
-import { FST_ERR_EXPECT_GATEWAY_TIMEOUT, FST_ERR_EXPECT_GATEWAY_UPSTREAM } from './errors'
+import { FST_ERR_EXPECT_GATEWAY_TIMEOUT, FST_ERR_EXPECT_GATEWAY_UPSTREAM, upstreamFailure } from './errors'
+import { framedHeaders, type Framing } from './framing'
 
 export interface UpstreamTimeouts {
   /**
@@ -29,14 +35,14 @@ export interface UpstreamCall extends UpstreamTimeouts {
   /** The upstream resource: origin, path and query. */
   url: URL
   method: string
-  /** Fields to send (see upstreamRequestHeaders); `expect` is set here. */
+  /** Fields to send (see upstreamRequestHeaders); `expect` and the framing fields are set here. */
   headers: OutgoingHttpHeaders
   /** The client's body, not yet read. */
   body: Readable
   /** The client sent `Expect: 100-continue`. */
   expectContinue: boolean
-  /** The client's framing announces a body. */
-  hasBody: boolean
+  /** The client's body framing (see planForward): stated on the upstream leg, whatever the method. */
+  framing: Framing
   /** Runs once, right before the first read of `body` (write the client's 100 here, if nothing else does). */
   onContinue?: () => void
   /** The client's response: its 'close' before it finished means the client went away. */
@@ -57,15 +63,19 @@ export const DEFAULT_UPSTREAM_TIMEOUT = 30_000
 
 export function callUpstream (call: UpstreamCall): Promise<UpstreamAnswer> {
   const timeout = call.timeout ?? DEFAULT_UPSTREAM_TIMEOUT
-  const headers: OutgoingHttpHeaders = { ...call.headers }
-  const waitForContinue = call.expectContinue && call.hasBody
+  const hasBody = call.framing.hasBody
+  const headers = framedHeaders(call.headers, call.framing)
+  const waitForContinue = call.expectContinue && hasBody
   if (waitForContinue) headers.expect = '100-continue'
 
   return new Promise((resolve, reject) => {
     const upstream = http.request(call.url, { method: call.method, headers, agent: call.agent })
+    // More or fewer body bytes than the stated length is an error, never a second request.
+    // (Node >= 18.10; not in @types/node's ClientRequest.)
+    ;(upstream as { strictContentLength?: boolean }).strictContentLength = true
     let answered = false
     let bodyStarted = false
-    let bodyEnded = !call.hasBody
+    let bodyEnded = !hasBody
     let continueTimer: NodeJS.Timeout | undefined
 
     const onClientClose = (): void => {
@@ -102,7 +112,23 @@ export function callUpstream (call: UpstreamCall): Promise<UpstreamAnswer> {
     }
 
     upstream.on('continue', sendBody)
+    // 102, 103...: not relayed, and the exchange is not one a connection survives.
+    // (Node emits 'information' for the 100 as well, after 'continue'.)
+    upstream.on('information', (info: { statusCode: number }) => {
+      if (info.statusCode !== 100) fail(new FST_ERR_EXPECT_GATEWAY_UPSTREAM(`interim response ${info.statusCode}`))
+    })
+    // A 101 with Upgrade fields (Node hands the socket over, or destroys it without a listener).
+    upstream.on('upgrade', (response: IncomingMessage, socket: NodeJS.EventEmitter & { destroy: () => void }) => {
+      socket.destroy()
+      fail(new FST_ERR_EXPECT_GATEWAY_UPSTREAM(`interim response ${String(response.statusCode)}`))
+    })
     upstream.on('response', (response) => {
+      // A 101 without Upgrade fields (Node hands it over as a response).
+      if ((response.statusCode ?? 0) < 200) {
+        response.destroy()
+        fail(new FST_ERR_EXPECT_GATEWAY_UPSTREAM(`interim response ${String(response.statusCode)}`))
+        return
+      }
       /* c8 ignore next 4 -- a response racing the timeout that already answered 504 */
       if (answered) {
         response.destroy()
@@ -120,11 +146,11 @@ export function callUpstream (call: UpstreamCall): Promise<UpstreamAnswer> {
       })
       resolve({ response, beforeBody, bodySent: () => bodyEnded && upstream.writableFinished })
     })
-    upstream.on('error', (error) => { fail(new FST_ERR_EXPECT_GATEWAY_UPSTREAM(error.message, { cause: error })) })
+    upstream.on('error', (error) => { fail(upstreamFailure(error)) })
     upstream.setTimeout(timeout, () => { fail(new FST_ERR_EXPECT_GATEWAY_TIMEOUT(timeout)) })
     call.clientResponse.once('close', onClientClose)
 
-    if (!call.hasBody) {
+    if (!hasBody) {
       upstream.end()
     } else if (!waitForContinue) {
       sendBody()
@@ -134,6 +160,3 @@ export function callUpstream (call: UpstreamCall): Promise<UpstreamAnswer> {
     }
   })
 }
-
-/** The response fields to relay to the client (hop-by-hop ones dropped). */
-export type ResponseHeaders = IncomingHttpHeaders

@@ -1,18 +1,25 @@
 // The header fields a gateway passes on, each way. Hop-by-hop fields (RFC 9110
-// §7.6.1) describe one connection and are never forwarded; neither are HTTP/2
-// pseudo-headers. The gateway sets `host` and `expect` on the upstream leg itself.
+// §7.6.1) describe one connection and are never forwarded, nor are the fields
+// a Connection field names (removed before rewriteRequestHeaders runs, so a
+// client cannot strip a field the app adds), HTTP/2 pseudo-headers, or any
+// Proxy-* field (credentials and state meant for a proxy, not the upstream).
+// The framing fields are not decided here: framing.ts states them (and refuses a
+// Connection that names them). The gateway sets `host` and `expect` on the
+// upstream leg itself.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+import { parseExpect } from '../plugin/decision/expect-field'
+import { connectionNames } from './framing'
 
 const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings'
+  'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings'
 ])
 
-/** A copy without hop-by-hop fields, fields named in Connection, and pseudo-headers. */
+/** A copy without hop-by-hop fields, fields named in Connection, Proxy-* fields and pseudo-headers. */
 export function endToEndHeaders (headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const named = new Set(String(headers.connection ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean))
+  const named = new Set(connectionNames(headers))
   const copy: OutgoingHttpHeaders = {}
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || name.startsWith(':') || HOP_BY_HOP.has(name) || named.has(name)) continue
+    if (value === undefined || name.startsWith(':') || name.startsWith('proxy-') || HOP_BY_HOP.has(name) || named.has(name)) continue
     copy[name] = value
   }
   return copy
@@ -26,17 +33,7 @@ export function upstreamRequestHeaders (headers: IncomingHttpHeaders, host: stri
   return copy
 }
 
-/** Whether the request's framing announces a body (chunked, or a positive Content-Length). */
-export function announcesBody (headers: IncomingHttpHeaders, http2EndStream?: boolean): boolean {
-  if (http2EndStream !== undefined) return !http2EndStream
-  if (headers['transfer-encoding'] !== undefined) return true
-  const length = Number(headers['content-length'] ?? 0)
-  return Number.isNaN(length) || length > 0
-}
-
-/** `100-continue` among the expectations (the field is a case-insensitive list). */
+/** `Expect: 100-continue` and nothing else, as the plugin reads the field (expect-field.ts). */
 export function expectsContinue (headers: IncomingHttpHeaders): boolean {
-  const field = headers.expect
-  if (field === undefined) return false
-  return String(field).split(',').some((item) => item.trim().toLowerCase() === '100-continue')
+  return parseExpect(headers.expect).kind === 'continue'
 }

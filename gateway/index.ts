@@ -4,7 +4,10 @@
 //   Fastify handler (like reply-from's `reply.from()`), over node:http.
 // - `expectContinueHandler(options)`: a `handler` for @fastify/http-proxy that
 //   takes the expectation requests and leaves every other request to reply.from().
-// - `callUpstream(call)`: the upstream leg alone, for a plain node:http gateway.
+// - `planForward(request, upstream, target?)` and `callUpstream(call)`: the checks
+//   and the upstream leg alone, for a plain node:http gateway.
+// Every form refuses (400) what cannot be forwarded intact (planForward): a target
+// leaving the upstream's base path, framing that cannot be kept.
 // The gateway's own server must not answer 100 by itself: register fastify-expect
 // on it (its 100 goes out on the first read of the body, which happens here only
 // once the upstream asked for it).
@@ -12,13 +15,25 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
 import { callUpstream, DEFAULT_CONTINUE_TIMEOUT, DEFAULT_UPSTREAM_TIMEOUT, type UpstreamAnswer, type UpstreamTimeouts } from './forward'
-import { FST_ERR_EXPECT_GATEWAY_TIMEOUT, FST_ERR_EXPECT_GATEWAY_UPSTREAM } from './errors'
-import { announcesBody, endToEndHeaders, expectsContinue, upstreamRequestHeaders } from './headers'
+import {
+  FST_ERR_EXPECT_GATEWAY_FRAMING,
+  FST_ERR_EXPECT_GATEWAY_TARGET,
+  FST_ERR_EXPECT_GATEWAY_TIMEOUT,
+  FST_ERR_EXPECT_GATEWAY_UPSTREAM
+} from './errors'
+import { framedHeaders, forwardFraming } from './framing'
+import { endToEndHeaders, expectsContinue, upstreamRequestHeaders } from './headers'
+import { planForward, type ForwardPlan } from './plan'
+import { upstreamTarget } from './target'
 
 export interface ForwardOptions extends UpstreamTimeouts {
-  /** The upstream's origin, e.g. `http://127.0.0.1:3001`. */
+  /** The upstream's origin, e.g. `http://127.0.0.1:3001`, with an optional base path the targets must stay in. */
   upstream: string | URL
-  /** Path and query on the upstream; default the request's own URL. */
+  /**
+   * Path and query on the upstream; default the request's own URL. Checked as
+   * the request's own (see target.ts): encode what comes from the request
+   * (`'/upload/' + encodeURIComponent(request.params.name)`).
+   */
   url?: string
   /** As reply-from's: change the fields sent upstream. */
   rewriteRequestHeaders?: (request: FastifyRequest, headers: IncomingHttpHeaders) => IncomingHttpHeaders
@@ -38,28 +53,36 @@ export function forwardExpectation (request: FastifyRequest, reply: FastifyReply
   const fail = (error: Error): void => {
     /* c8 ignore next -- the client left and Fastify already ended the reply */
     if (reply.sent) return
+    // The upstream's address and the cause go to the log; the client sees the code only.
+    if ((error as { statusCode?: number }).statusCode !== 400) request.log.warn({ err: error, upstream: String(options.upstream) }, 'fastify-expect/gateway: upstream failed')
     if (options.onError !== undefined) options.onError(reply, { error })
     else reply.send(error)
   }
-  const body = bodyOf(request)
-  const base = new URL(options.upstream)
-  const path = options.url ?? (raw.url as string)
-  // As reply-from: a path never overrides the upstream's origin.
-  const url = new URL(path.startsWith('//') ? `.${path}` : path, base)
-  if (url.origin !== base.origin) throw new Error(`fastify-expect/gateway: ${JSON.stringify(path)} leaves the upstream ${base.origin}`)
+  let plan: ForwardPlan
+  let body: { stream: Readable, read: boolean }
+  try {
+    plan = planForward(raw, options.upstream, options.url)
+    body = bodyOf(request)
+  } catch (error) {
+    // Nothing went upstream; the client's unread body cannot be told from a next request.
+    if (raw.httpVersionMajor === 1) reply.header('connection', 'close')
+    reply.send(error)
+    return reply
+  }
 
-  let headers = upstreamRequestHeaders(raw.headers, url.host)
+  let headers = plan.headers
   if (options.rewriteRequestHeaders !== undefined) headers = options.rewriteRequestHeaders(request, headers as IncomingHttpHeaders)
-  if (body.read) headers['content-length'] = Buffer.byteLength(request.body as string | Buffer)
+  // A body a parser already read goes up as read, with its own length.
+  const framing = body.read ? { hasBody: true, length: Buffer.byteLength(request.body as string | Buffer) } : plan.framing
 
   callUpstream({
-    url,
+    url: plan.url,
     method: raw.method as string,
     headers,
     body: body.stream,
-    // A body already read has nothing left to ask permission for; HTTP/1.0 has no 100.
-    expectContinue: !body.read && !(raw.httpVersionMajor === 1 && raw.httpVersionMinor === 0) && expectsContinue(raw.headers),
-    hasBody: announcesBody(raw.headers, http2EndStream(raw)),
+    // A body already read has nothing left to ask permission for.
+    expectContinue: !body.read && plan.expectContinue,
+    framing,
     clientResponse: reply.raw,
     continueTimeout: options.continueTimeout,
     timeout: options.timeout,
@@ -98,11 +121,6 @@ function relay (request: FastifyRequest, reply: FastifyReply, answer: UpstreamAn
   reply.send(response)
 }
 
-/** HTTP/2: whether the HEADERS frame ended the stream (no body); undefined over HTTP/1. */
-function http2EndStream (raw: FastifyRequest['raw']): boolean | undefined {
-  return (raw as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders
-}
-
 /** The body to send up: the unread stream, or what a parser already read (then the 100 is long gone). */
 function bodyOf (request: FastifyRequest): { stream: Readable, read: boolean } {
   const body = request.body as { pipe?: unknown } | undefined | null
@@ -130,22 +148,35 @@ export interface ExpectContinueHandlerOptions extends UpstreamTimeouts {
 type ProxyHandler = (request: FastifyRequest, reply: FastifyReply, dest: string, options: object) => FastifyReply
 
 /**
- * A `handler` for @fastify/http-proxy: requests with `Expect: 100-continue` are
- * forwarded here (the upstream decides before the body), all others go to
- * `reply.from()` as without it. Prefix rewriting, `rewriteRequestHeaders`,
- * `rewriteHeaders`, `getUpstream` and `onError` apply to both.
+ * A `handler` for @fastify/http-proxy: requests with `Expect: 100-continue` or a
+ * body are forwarded here (the upstream decides before the body; the body goes up
+ * framed, whatever the method), bodyless ones go to `reply.from()` as without it.
+ * Every request is checked as planForward checks it first (400 otherwise).
+ * Prefix rewriting, `rewriteRequestHeaders`, `rewriteHeaders`, `getUpstream` and
+ * `onError` apply to both.
  */
 export function expectContinueHandler (options: ExpectContinueHandlerOptions): ProxyHandler {
   return function expectContinueProxyHandler (request, reply, dest, proxyOptions) {
     const replyOptions = proxyOptions as ProxyReplyOptions
-    const from = (reply as { from?: (dest: string, options: ProxyReplyOptions) => FastifyReply }).from
-    if (!expectsContinue(request.headers) && typeof from === 'function') return from.call(reply, dest, replyOptions)
     const upstream = replyOptions.getUpstream?.(request, options.upstream) ?? options.upstream
     const query = request.url.indexOf('?')
+    const url = query === -1 ? dest : dest + request.url.slice(query)
+    const from = (reply as { from?: (dest: string, options: ProxyReplyOptions) => FastifyReply }).from
+    if (typeof from === 'function' && !expectsContinue(request.headers)) {
+      let framing
+      try {
+        framing = forwardFraming(request.raw)
+        upstreamTarget(upstream, url)
+      } catch (error) {
+        if (request.raw.httpVersionMajor === 1) reply.header('connection', 'close')
+        return reply.send(error)
+      }
+      if (!framing.hasBody) return from.call(reply, dest, replyOptions)
+    }
     return forwardExpectation(request, reply, {
       ...options,
       upstream,
-      url: query === -1 ? dest : dest + request.url.slice(query),
+      url,
       rewriteRequestHeaders: replyOptions.rewriteRequestHeaders,
       rewriteHeaders: replyOptions.rewriteHeaders,
       onError: replyOptions.onError
@@ -153,6 +184,9 @@ export function expectContinueHandler (options: ExpectContinueHandlerOptions): P
   }
 }
 
-export { callUpstream, DEFAULT_CONTINUE_TIMEOUT, DEFAULT_UPSTREAM_TIMEOUT, FST_ERR_EXPECT_GATEWAY_TIMEOUT, FST_ERR_EXPECT_GATEWAY_UPSTREAM }
-export { announcesBody, endToEndHeaders, expectsContinue, upstreamRequestHeaders }
+export { callUpstream, DEFAULT_CONTINUE_TIMEOUT, DEFAULT_UPSTREAM_TIMEOUT }
+export { FST_ERR_EXPECT_GATEWAY_FRAMING, FST_ERR_EXPECT_GATEWAY_TARGET, FST_ERR_EXPECT_GATEWAY_TIMEOUT, FST_ERR_EXPECT_GATEWAY_UPSTREAM }
+export { endToEndHeaders, expectsContinue, framedHeaders, forwardFraming, planForward, upstreamRequestHeaders, upstreamTarget }
 export type { UpstreamAnswer, UpstreamCall, UpstreamTimeouts } from './forward'
+export type { ClientHead, Framing } from './framing'
+export type { ForwardPlan } from './plan'

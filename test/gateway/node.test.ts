@@ -6,7 +6,7 @@ import http from 'node:http'
 import net, { type AddressInfo } from 'node:net'
 import { rawRequest, head } from '../helpers/raw-client'
 import { createGateway } from '../../examples/gateway'
-import { announcesBody, callUpstream, upstreamRequestHeaders } from '../../gateway/index'
+import { callUpstream, planForward } from '../../gateway/index'
 import { countBodyBytes, startUpstream, TOKEN } from '../helpers/gateway'
 import { MiB, until } from '../helpers/server'
 
@@ -92,14 +92,14 @@ t.test('callUpstream: a 100 that comes after continueTimeout does not start the 
   let continues = 0
   const server = http.createServer()
   server.on('checkContinue', (req, res) => {
-    const url = new URL(req.url ?? '/', origin)
+    const plan = planForward(req, origin)
     callUpstream({
-      url,
+      url: plan.url,
       method: req.method ?? 'PUT',
-      headers: upstreamRequestHeaders(req.headers, url.host),
+      headers: plan.headers,
       body: req,
       expectContinue: true,
-      hasBody: announcesBody(req.headers),
+      framing: plan.framing,
       onContinue: () => { continues++; res.writeContinue() },
       clientResponse: res,
       continueTimeout: 20
