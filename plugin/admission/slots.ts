@@ -1,0 +1,126 @@
+// Upload slots: how many request bodies are received at once, and the queue of
+// those waiting for one, first come first served, each for a bounded time.
+// Pure: no request, no socket, the clock injected; admit.ts ties a claim to a
+// request's life.
+import { createReleaseRate, retryAfterSeconds } from './retry-after'
+
+export interface Clock {
+  now (): number
+  setTimeout (fn: () => void, ms: number): unknown
+  clearTimeout (handle: unknown): void
+}
+
+export const realClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => {
+    const timer = setTimeout(fn, ms)
+    // A waiting request must not keep a closing process alive on its own.
+    timer.unref()
+    return timer
+  },
+  clearTimeout: (handle) => { clearTimeout(handle as NodeJS.Timeout) }
+}
+
+/** One request's claim on a slot: waiting, holding one, or over. */
+export interface Claim {
+  readonly state: 'waiting' | 'held' | 'done'
+  /** Ms waited for the slot: 0 when granted at once, undefined until granted. */
+  readonly waitedMs: number | undefined
+  /** Gives the slot back, or leaves the queue; every call after the first does nothing. */
+  release (): void
+}
+
+export interface ClaimHandlers {
+  /** Queue when no slot is free (else `busy` at once). */
+  readonly wait: boolean
+  /** The slot is this claim's (synchronously when one is free). */
+  granted (claim: Claim): void
+  /** No slot: at once (`wait: false`) or after the timeout; `retryAfter` in seconds. */
+  busy (retryAfter: number): void
+}
+
+export interface SlotsView {
+  readonly limit: number
+  readonly inUse: number
+  readonly queued: number
+}
+
+export interface Slots extends SlotsView {
+  claim (handlers: ClaimHandlers): Claim
+  /** Seconds a client refused now should wait before retrying. */
+  retryAfter (): number
+}
+
+interface Entry extends Claim {
+  state: 'waiting' | 'held' | 'done'
+  waitedMs: number | undefined
+  readonly since: number
+  readonly handlers: ClaimHandlers
+  timer: unknown
+}
+
+export function createSlots (limit: number, timeoutMs: number, clock: Clock = realClock): Slots {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`upload slots: limit must be a positive integer, got ${limit}`)
+  let inUse = 0
+  // A Set keeps insertion order and deletes in O(1): the FIFO, with cancellation.
+  const queue = new Set<Entry>()
+  const rate = createReleaseRate()
+
+  const retryAfter = (): number => retryAfterSeconds(queue.size, rate.interval(clock.now()), timeoutMs)
+
+  function grant (entry: Entry): void {
+    inUse++
+    entry.state = 'held'
+    const now = clock.now()
+    entry.waitedMs = now - entry.since
+    rate.taken(now)
+    entry.handlers.granted(entry)
+  }
+
+  function release (this: Entry): void {
+    if (this.state === 'done') return
+    const held = this.state === 'held'
+    this.state = 'done'
+    if (!held) {
+      queue.delete(this)
+      clock.clearTimeout(this.timer)
+      return
+    }
+    inUse--
+    rate.released(clock.now())
+    // The slot goes to the longest waiting request, if any.
+    const next = queue.values().next()
+    if (!next.done) {
+      queue.delete(next.value)
+      clock.clearTimeout(next.value.timer)
+      grant(next.value)
+    }
+  }
+
+  function expire (entry: Entry): void {
+    if (entry.state !== 'waiting') return
+    entry.state = 'done'
+    queue.delete(entry)
+    entry.handlers.busy(retryAfter())
+  }
+
+  return {
+    limit,
+    get inUse () { return inUse },
+    get queued () { return queue.size },
+    retryAfter,
+    claim (handlers) {
+      const entry: Entry = { state: 'waiting', waitedMs: undefined, since: clock.now(), handlers, timer: undefined, release }
+      if (inUse < limit) {
+        grant(entry)
+      } else if (!handlers.wait || timeoutMs === 0) {
+        entry.state = 'done'
+        handlers.busy(retryAfter())
+      } else {
+        queue.add(entry)
+        entry.timer = clock.setTimeout(() => { expire(entry) }, timeoutMs)
+      }
+      return entry
+    }
+  }
+}
