@@ -90,7 +90,7 @@ export function createAdmission (options: AdmissionOptions, settled: Settled, li
       let pool: Pool
       if (own !== undefined) {
         const slots = createSlots(own, options.admissionTimeout)
-        routes[name] = slots
+        routes[name] = { get limit () { return slots.limit }, get inUse () { return slots.inUse }, get queued () { return slots.queued } }
         pool = { slots, route: name }
       } else if (server !== undefined) {
         pool = { slots: server, route: undefined }

@@ -68,11 +68,11 @@ export function createSlots (limit: number, timeoutMs: number, clock: Clock = re
 
   const retryAfter = (): number => retryAfterSeconds(queue.size, rate.interval(clock.now()), timeoutMs)
 
-  function grant (entry: Entry): void {
+  function grant (entry: Entry, queued: boolean): void {
     inUse++
     entry.state = 'held'
     const now = clock.now()
-    entry.waitedMs = now - entry.since
+    entry.waitedMs = queued ? now - entry.since : 0
     rate.taken(now)
     entry.handlers.granted(entry)
   }
@@ -93,7 +93,7 @@ export function createSlots (limit: number, timeoutMs: number, clock: Clock = re
     if (!next.done) {
       queue.delete(next.value)
       clock.clearTimeout(next.value.timer)
-      grant(next.value)
+      grant(next.value, true)
     }
   }
 
@@ -112,7 +112,7 @@ export function createSlots (limit: number, timeoutMs: number, clock: Clock = re
     claim (handlers) {
       const entry: Entry = { state: 'waiting', waitedMs: undefined, since: clock.now(), handlers, timer: undefined, release }
       if (inUse < limit) {
-        grant(entry)
+        grant(entry, false)
       } else if (!handlers.wait || timeoutMs === 0) {
         entry.state = 'done'
         handlers.busy(retryAfter())
