@@ -112,7 +112,7 @@ t.test('on: the hook only on routes with slots, and bodiless requests pass it un
   t.match(hooks, /\/upload[^]*fastifyExpectSlots/)
   const holder = rawRequest({ port: server.port, head: uploadHead(server.port, BODY.length), body: BODY, timeoutMs: 10_000 })
   await until(t, 'the slot held', () => server.held.length === 1)
-  const ping = await rawRequest({ port: server.port, head: `GET /ping HTTP/1.1\r\nHost: x\r\n\r\n` })
+  const ping = await rawRequest({ port: server.port, head: 'GET /ping HTTP/1.1\r\nHost: x\r\n\r\n' })
   t.equal(ping.status, 200, 'a GET is not an upload')
   server.releaseOne()
   t.equal((await holder).status, 200)
