@@ -161,8 +161,11 @@ function createSlotHook ({ slots, route }: Pool, options: AdmissionOptions, sett
       stream._read = function admitFirstRead (this: typeof stream, size: number) {
         this._read = read
         if (response.writableEnded || response.destroyed) return read.call(this, size)
+        const claimedAt = performance.now()
         claim = slots.claim({
           wait: true,
+          // The client's patience (curl and Go: 1 s) runs from its head: the timeout counts from the request's arrival.
+          elapsed: reply.elapsedTime,
           granted: (c) => {
             (raw as Tagged)[kWait] = c.waitedMs
             publish(raw, 'admitted', c.waitedMs ?? 0)
@@ -170,7 +173,7 @@ function createSlotHook ({ slots, route }: Pool, options: AdmissionOptions, sett
           },
           busy: (retryAfter) => {
             if (reply.sent || response.destroyed) return
-            refuse(reply, retryAfter, options.admissionTimeout, (error) => { reply.send(error) })
+            refuse(reply, retryAfter, performance.now() - claimedAt, (error) => { reply.send(error) })
           }
         })
       }
@@ -180,8 +183,10 @@ function createSlotHook ({ slots, route }: Pool, options: AdmissionOptions, sett
 
     // Without Expect (or its 100 already sent): claimed now, before anything reads the body.
     let waiting = false
+    const claimedAt = performance.now()
     claim = slots.claim({
       wait: options.admission === 'queue',
+      elapsed: reply.elapsedTime,
       granted: (c) => {
         (raw as Tagged)[kWait] = c.waitedMs
         publish(raw, 'admitted', c.waitedMs ?? 0)
@@ -194,7 +199,7 @@ function createSlotHook ({ slots, route }: Pool, options: AdmissionOptions, sett
       },
       busy: (retryAfter) => {
         if (response.destroyed) return
-        refuse(reply, retryAfter, waiting ? options.admissionTimeout : 0, done)
+        refuse(reply, retryAfter, performance.now() - claimedAt, done)
       }
     })
     if (claim.state === 'waiting') {

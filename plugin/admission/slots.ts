@@ -2,7 +2,7 @@
 // those waiting for one, first come first served, each for a bounded time.
 // Pure: no request, no socket, the clock injected; admit.ts ties a claim to a
 // request's life.
-import { createReleaseRate, retryAfterSeconds } from './retry-after'
+import { createRetryAfter } from './retry-after'
 
 export interface Clock {
   now (): number
@@ -33,6 +33,8 @@ export interface Claim {
 export interface ClaimHandlers {
   /** Queue when no slot is free (else `busy` at once). */
   readonly wait: boolean
+  /** Ms the request has already waited before claiming (since it arrived): the timeout counts from its arrival. */
+  readonly elapsed?: number
   /** The slot is this claim's (synchronously when one is free). */
   granted (claim: Claim): void
   /** No slot: at once (`wait: false`) or after the timeout; `retryAfter` in seconds. */
@@ -47,8 +49,6 @@ export interface SlotsView {
 
 export interface Slots extends SlotsView {
   claim (handlers: ClaimHandlers): Claim
-  /** Seconds a client refused now should wait before retrying. */
-  retryAfter (): number
 }
 
 interface Entry extends Claim {
@@ -64,9 +64,8 @@ export function createSlots (limit: number, timeoutMs: number, clock: Clock = re
   let inUse = 0
   // A Set keeps insertion order and deletes in O(1): the FIFO, with cancellation.
   const queue = new Set<Entry>()
-  const rate = createReleaseRate()
-
-  const retryAfter = (): number => retryAfterSeconds(queue.size, rate.interval(clock.now()), timeoutMs)
+  const rate = createRetryAfter()
+  const refuse = (handlers: ClaimHandlers): void => { handlers.busy(rate.nextTurn(clock.now(), timeoutMs)) }
 
   function grant (entry: Entry, queued: boolean): void {
     inUse++
@@ -101,24 +100,23 @@ export function createSlots (limit: number, timeoutMs: number, clock: Clock = re
     if (entry.state !== 'waiting') return
     entry.state = 'done'
     queue.delete(entry)
-    entry.handlers.busy(retryAfter())
+    refuse(entry.handlers)
   }
 
   return {
     limit,
     get inUse () { return inUse },
     get queued () { return queue.size },
-    retryAfter,
     claim (handlers) {
       const entry: Entry = { state: 'waiting', waitedMs: undefined, since: clock.now(), handlers, timer: undefined, release }
       if (inUse < limit) {
         grant(entry, false)
-      } else if (!handlers.wait || timeoutMs === 0) {
+      } else if (!handlers.wait || timeoutMs - (handlers.elapsed ?? 0) <= 0) {
         entry.state = 'done'
-        handlers.busy(retryAfter())
+        refuse(handlers)
       } else {
         queue.add(entry)
-        entry.timer = clock.setTimeout(() => { expire(entry) }, timeoutMs)
+        entry.timer = clock.setTimeout(() => { expire(entry) }, timeoutMs - (handlers.elapsed ?? 0))
       }
       return entry
     }

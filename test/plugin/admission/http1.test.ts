@@ -68,7 +68,7 @@ t.test('after admissionTimeout a waiting client gets 503 with Retry-After and se
   t.match(busy[0], { expect: { verdict: 'refused', reason: 'busy', statusCode: 503, declaredLength: BODY.length } })
   t.equal(server.logs.filter((l) => /already sent/i.test(String(l.msg)) || l.err?.code === 'FST_ERR_REP_ALREADY_SENT').length, 0, 'no second answer attempted')
   t.same(messages.map((m) => m.event), ['admitted', 'busy', 'busy'])
-  t.ok(messages.slice(1).every((m) => m.waitMs === 300 && typeof m.retryAfter === 'number'))
+  t.ok(messages.slice(1).every((m) => m.waitMs > 0 && typeof m.retryAfter === 'number'), 'busy after a wait, with its Retry-After')
   server.releaseOne()
   t.equal((await first).status, 200)
   await until(t, 'slot back', () => server.app.expectAdmission.inUse === 0)

@@ -1,7 +1,7 @@
 // The slot counter and its queue, without a server: a fake clock drives the timeouts.
 import t from 'tap'
 import { createSlots, type Claim, type Clock } from '../../../plugin/admission/slots'
-import { createReleaseRate, retryAfterSeconds, MAX_SECONDS } from '../../../plugin/admission/retry-after'
+import { createRetryAfter, MAX_SECONDS } from '../../../plugin/admission/retry-after'
 
 function fakeClock () {
   let now = 0
@@ -142,12 +142,23 @@ t.test('invalid limits are refused', async (t) => {
   t.throws(() => createSlots(1.5, 800), RangeError)
 })
 
-t.test('Retry-After: (queued + 1) release intervals, whole seconds in [1, 60]', async (t) => {
-  t.equal(retryAfterSeconds(0, 100, 800), 1, 'at least 1 s')
-  t.equal(retryAfterSeconds(4, 600, 800), 3, '5 × 0.6 s')
-  t.equal(retryAfterSeconds(0, undefined, 800), 1, 'no release seen yet: the fallback')
-  t.equal(retryAfterSeconds(1000, 1000, 800), MAX_SECONDS)
-  const rate = createReleaseRate()
+t.test('the timeout counts from the request\'s arrival: `elapsed` is deducted; none left: busy at once', async (t) => {
+  const { clock, advance } = fakeClock()
+  const slots = createSlots(1, 800, clock)
+  const r = recorder()
+  slots.claim(r.handlers('a'))
+  const b = slots.claim({ ...r.handlers('b'), elapsed: 500 })
+  advance(299)
+  t.equal(b.state, 'waiting')
+  advance(1)
+  t.equal(b.state, 'done', 'refused 300 ms after its claim')
+  const c = slots.claim({ ...r.handlers('c'), elapsed: 800 })
+  t.equal(c.state, 'done', 'no time left')
+  t.same(r.events.map((e) => e.split(' ').slice(0, 2).join(' ')), ['a granted', 'b busy', 'c busy'])
+})
+
+t.test('Retry-After: the pace of releases (moving average, or the stall since the last release)', async (t) => {
+  const rate = createRetryAfter()
   t.equal(rate.interval(0), undefined)
   rate.taken(0)
   t.equal(rate.interval(300), 300, 'before any release: the time since the first slot was taken')
@@ -158,21 +169,31 @@ t.test('Retry-After: (queued + 1) release intervals, whole seconds in [1, 60]', 
   t.equal(rate.interval(4500), 3000, 'a stall counts: the time since the last release')
 })
 
-t.test('the estimate follows the pace at which slots free', async (t) => {
+t.test('Retry-After: each refusal takes the next turn at that pace, in whole seconds within [1, 60]', async (t) => {
+  const rate = createRetryAfter()
+  t.equal(rate.nextTurn(0, 800), 1, 'no slot taken yet: the fallback interval (800 ms), rounded up')
+  const paced = createRetryAfter()
+  paced.taken(0)
+  for (let at = 400; at <= 4000; at += 400) paced.released(at)
+  const turns = Array.from({ length: 10 }, () => paced.nextTurn(4000, 800))
+  t.same(turns, [1, 1, 2, 2, 2, 3, 3, 4, 4, 4], 'a burst of refusals spread at 0.4 s per slot: 0.4, 0.8, 1.2 ... 4 s')
+  t.equal(paced.nextTurn(14_000, 800), 10, 'later: from now (the horizon never lies in the past), one interval, here the 10 s stall')
+  const slow = createRetryAfter()
+  slow.taken(0)
+  slow.released(30_000)
+  t.equal(slow.nextTurn(30_000, 800), 30)
+  t.equal(slow.nextTurn(30_000, 800), MAX_SECONDS, 'at most 60 s')
+})
+
+t.test('busy carries the turn: a burst refused together is told to come back spread out, oldest first', async (t) => {
   const { clock, advance } = fakeClock()
-  const slots = createSlots(2, 5000, clock)
-  const none = { wait: true, granted: () => {}, busy: () => {} }
-  const a = slots.claim(none)
-  const b = slots.claim(none)
-  advance(1000)
-  a.release()
-  slots.claim(none)
-  advance(1000)
-  b.release()
-  slots.claim(none)
-  for (let i = 0; i < 3; i++) slots.claim(none)
-  t.same([slots.inUse, slots.queued], [2, 3])
-  t.equal(slots.retryAfter(), 4, '(3 queued + 1) × 1 s between releases')
-  advance(3000)
-  t.equal(slots.retryAfter(), 12, 'no release for 3 s: (3 + 1) × 3 s')
+  const slots = createSlots(1, 800, clock)
+  const a = slots.claim({ wait: true, granted: () => {}, busy: () => {} })
+  advance(2000)
+  a.release() // one release: 2 s between releases from now on
+  slots.claim({ wait: true, granted: () => {}, busy: () => {} })
+  const told: number[] = []
+  for (let i = 0; i < 4; i++) slots.claim({ wait: true, granted: () => {}, busy: (s) => { told.push(s) } })
+  advance(800)
+  t.same(told, [2, 4, 6, 8])
 })
