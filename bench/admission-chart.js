@@ -22,7 +22,7 @@ function chart (runs, burst) {
   const panels = runs.map((run, i) => panel(run, i * W, { tTop, nTop, rssTop }))
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W * runs.length}" height="${H + 24}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="white"/>
-<text x="${(W * runs.length) / 2}" y="16" text-anchor="middle" font-size="13">${burst.clients} uploads of ${Math.round(burst.size / 1024 / 1024)} MB at once: bodies in flight (blue) and server RSS (red) over time</text>
+<text x="${(W * runs.length) / 2}" y="16" text-anchor="middle" font-size="13">${burst.clients} uploads of ${Math.round(burst.size / 1024 / 1024)} MB at once: bodies arriving at the sockets (blue) and server RSS (red) over time</text>
 ${panels.join('\n')}
 </svg>
 `

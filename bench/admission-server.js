@@ -32,6 +32,12 @@ async function main () {
   /** @type {Map<import('node:http').ServerResponse, { socket: import('node:net').Socket, head: number }>} */
   const open = new Map()
   let refusedBodyBytes = 0
+  let refusedWithBody = 0
+  /** @type {{ admitted: number[], busy: number[] }} */
+  const waits = { admitted: [], busy: [] }
+  require('node:diagnostics_channel').subscribe('fastify-expect:admission', (/** @type {any} */ m) => {
+    if (m.event === 'admitted' || m.event === 'busy') waits[/** @type {'admitted' | 'busy'} */ (m.event)].push(m.waitMs)
+  })
   let refused = 0
   let stored = 0
   app.server.on('request', (/** @type {import('node:http').IncomingMessage} */ request, /** @type {import('node:http').ServerResponse} */ response) => {
@@ -44,12 +50,18 @@ async function main () {
       if (response.statusCode < 400) { stored++; return }
       refused++
       // What the refused request's connection carried past its head, until it closed.
-      const count = () => { refusedBodyBytes += socket.bytesRead - entry.head }
+      const count = () => {
+        const bytes = socket.bytesRead - entry.head
+        refusedBodyBytes += bytes
+        if (bytes > 0) refusedWithBody++
+      }
       if (socket.destroyed) count(); else socket.once('close', count)
     })
     response.once('close', done)
   })
 
+  const loop = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 })
+  loop.enable()
   let t0 = performance.now()
   /** @type {Array<{ t: number, inFlight: number, queued: number, heapUsed: number, rss: number }>} */
   const samples = []
@@ -57,6 +69,7 @@ async function main () {
   let peakBuffers = 0
   let peakRss = 0
   let peakInFlight = 0
+  let peakSlots = 0
   const timer = setInterval(() => {
     let inFlight = 0
     for (const { socket, head } of open.values()) if (socket.bytesRead > head) inFlight++
@@ -65,6 +78,7 @@ async function main () {
     peakBuffers = Math.max(peakBuffers, arrayBuffers)
     peakRss = Math.max(peakRss, rss)
     peakInFlight = Math.max(peakInFlight, inFlight)
+    peakSlots = Math.max(peakSlots, app.expectAdmission.inUse)
     samples.push({ t: (performance.now() - t0) / 1000, inFlight, queued: app.expectAdmission.queued, heapUsed, rss })
   }, SAMPLE_MS)
 
@@ -72,11 +86,13 @@ async function main () {
     if (message.cmd === 'start') {
       samples.length = 0
       t0 = performance.now()
-      peakHeap = peakBuffers = peakRss = peakInFlight = refusedBodyBytes = refused = stored = 0
+      loop.reset()
+      peakHeap = peakBuffers = peakRss = peakInFlight = peakSlots = refusedBodyBytes = refusedWithBody = refused = stored = 0
+      waits.admitted.length = waits.busy.length = 0
       process.send?.({ ok: true })
     } else if (message.cmd === 'report') {
       clearInterval(timer)
-      process.send?.({ samples, peakHeap, peakBuffers, peakRss, peakInFlight, refusedBodyBytes, refused, stored })
+      process.send?.({ samples, peakHeap, peakBuffers, peakRss, peakInFlight, peakSlots, refusedBodyBytes, refusedWithBody, refused, stored, waits, loopDelay: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 } })
     }
   })
   process.send?.({ port: /** @type {import('node:net').AddressInfo} */ (app.server.address()).port })

@@ -1,11 +1,13 @@
 // Retry-After for a request refused at capacity: when a slot is likely to be
 // free for it, from how fast slots have been coming free.
 //
-// The pace: the interval between two releases is an exponentially weighted
-// moving average of the gaps seen (weight 0.2 for the newest, so a change of
-// pace shows within a few releases), raised to the time since the last release
-// when that is longer (a stall: every slot held by a slow upload). Before any
-// release, the time since the first slot was taken stands for the gap.
+// The pace: with `limit` slots each held for H ms on average, a slot comes free
+// every H / limit ms. H is an exponentially weighted moving average of the hold
+// times seen (weight 0.2 for the newest, so a change shows within a few
+// releases); the interval is raised to the time since the last release when
+// that is longer (a stall: every slot held by a slow upload). Before any
+// release, the time since the first slot was taken stands for H (the slots
+// have been held at least that long).
 //
 // The turns: each refusal is given the next turn at that pace. A horizon moves
 // one interval further for each refusal (and never lies in the past), so the
@@ -23,28 +25,29 @@ export const MAX_SECONDS = 60
 export interface RetryAfter {
   /** A slot was taken at `now` (ms): starts the clock before the first release. */
   taken (now: number): void
-  /** A slot came free at `now` (ms). */
-  released (now: number): void
+  /** A slot held for `heldMs` came free at `now` (ms). */
+  released (now: number, heldMs: number): void
   /** The expected ms between two releases, seen from `now`; undefined before any slot was taken. */
   interval (now: number): number | undefined
   /** A refusal at `now`: the seconds until its turn, which it takes (the next refusal's comes after). */
   nextTurn (now: number, fallbackMs: number): number
 }
 
-export function createRetryAfter (): RetryAfter {
-  let average: number | undefined
+export function createRetryAfter (limit: number): RetryAfter {
+  let hold: number | undefined
+  let first: number | undefined
   let last: number | undefined
   let horizon = 0
-  const interval = (now: number): number | undefined => last === undefined ? undefined : Math.max(average ?? 0, now - last)
+  const interval = (now: number): number | undefined => {
+    if (hold === undefined || last === undefined) return first === undefined ? undefined : (now - first) / limit
+    return Math.max(hold / limit, now - last)
+  }
   return {
     taken (now) {
-      last ??= now
+      first ??= now
     },
-    released (now) {
-      if (last !== undefined) {
-        const gap = Math.max(0, now - last)
-        average = average === undefined ? gap : average + WEIGHT * (gap - average)
-      }
+    released (now, heldMs) {
+      hold = hold === undefined ? heldMs : hold + WEIGHT * (heldMs - hold)
       last = now
     },
     interval,

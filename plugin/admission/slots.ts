@@ -55,6 +55,7 @@ interface Entry extends Claim {
   state: 'waiting' | 'held' | 'done'
   waitedMs: number | undefined
   readonly since: number
+  grantedAt: number
   readonly handlers: ClaimHandlers
   timer: unknown
 }
@@ -64,7 +65,7 @@ export function createSlots (limit: number, timeoutMs: number, clock: Clock = re
   let inUse = 0
   // A Set keeps insertion order and deletes in O(1): the FIFO, with cancellation.
   const queue = new Set<Entry>()
-  const rate = createRetryAfter()
+  const rate = createRetryAfter(limit)
   const refuse = (handlers: ClaimHandlers): void => { handlers.busy(rate.nextTurn(clock.now(), timeoutMs)) }
 
   function grant (entry: Entry, queued: boolean): void {
@@ -72,6 +73,7 @@ export function createSlots (limit: number, timeoutMs: number, clock: Clock = re
     entry.state = 'held'
     const now = clock.now()
     entry.waitedMs = queued ? now - entry.since : 0
+    entry.grantedAt = now
     rate.taken(now)
     entry.handlers.granted(entry)
   }
@@ -86,7 +88,8 @@ export function createSlots (limit: number, timeoutMs: number, clock: Clock = re
       return
     }
     inUse--
-    rate.released(clock.now())
+    const now = clock.now()
+    rate.released(now, now - this.grantedAt)
     // The slot goes to the longest waiting request, if any.
     const next = queue.values().next()
     if (!next.done) {
@@ -108,7 +111,7 @@ export function createSlots (limit: number, timeoutMs: number, clock: Clock = re
     get inUse () { return inUse },
     get queued () { return queue.size },
     claim (handlers) {
-      const entry: Entry = { state: 'waiting', waitedMs: undefined, since: clock.now(), handlers, timer: undefined, release }
+      const entry: Entry = { state: 'waiting', waitedMs: undefined, since: clock.now(), grantedAt: 0, handlers, timer: undefined, release }
       if (inUse < limit) {
         grant(entry, false)
       } else if (!handlers.wait || timeoutMs - (handlers.elapsed ?? 0) <= 0) {
