@@ -144,6 +144,8 @@ async function run (label, options) {
   }
 }
 
+/** The p-quantile of xs (0 when empty). @param {number[]} xs @param {number} p */
+const q = (xs, p) => xs.length === 0 ? 0 : ([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0)
 const mb = (/** @type {number} */ n) => `${(n / 1024 / 1024).toFixed(0)} MB`
 
 async function main () {
@@ -152,14 +154,12 @@ async function main () {
   const runs = []
   for (const [label, options] of /** @type {Array<[string, Record<string, unknown>]>} */ ([['without admission', {}], [`maxConcurrentUploads: ${SLOTS}`, { maxConcurrentUploads: SLOTS }]])) {
     const r = await run(label, options)
-    const q = (/** @type {number[]} */ xs, /** @type {number} */ p) => xs.length === 0 ? 0 : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]
     console.log(`  event loop delay: p99 ${r.loopDelay.p99.toFixed(0)} ms, max ${r.loopDelay.max.toFixed(0)} ms`)
     console.log(`  waits: admitted ${r.waits.admitted.length} (median ${q(r.waits.admitted, 0.5).toFixed(0)} ms, max ${q(r.waits.admitted, 1).toFixed(0)} ms), busy ${r.waits.busy.length} (median ${q(r.waits.busy, 0.5).toFixed(0)} ms); refusals with body bytes: ${r.refusedWithBody}`)
     console.log(`${label}: ${r.completed}/${CLIENTS} stored in ${r.seconds.toFixed(1)} s, peak RSS ${mb(r.peakRss)}, peak heap ${mb(r.peakHeap)}, peak bodies in flight ${r.peakInFlight}, refused ${r.refusedAttempts} (${mb(r.refusedBodyBytes)} of their bodies received)`)
     runs.push(r)
   }
-  const [off, on] = runs
-  const q = (/** @type {number[]} */ xs, /** @type {number} */ p) => xs.length === 0 ? 0 : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]
+  const [off, on] = /** @type {[Awaited<ReturnType<typeof run>>, Awaited<ReturnType<typeof run>>]} */ (runs)
   const retries = on.retryAfters.length === 0 ? '–' : `${Math.min(...on.retryAfters)} to ${Math.max(...on.retryAfters)} s`
   const rows = runs.map((r) => `| ${r.label} | ${r.completed} / ${CLIENTS} | ${r.seconds.toFixed(1)} s | ${(r.completed / r.seconds).toFixed(1)} | ${mb(r.peakRss)} | ${mb(r.peakHeap)} | ${mb(r.peakBuffers)} | ${r.options.maxConcurrentUploads === undefined ? '–' : r.peakSlots} | ${r.peakInFlight} | ${r.refusedAttempts} | ${mb(r.refusedBodyBytes)} (${r.refusedWithBody} requests) | ${(r.attempts / CLIENTS).toFixed(2)} |`)
   const svg = path.join(__dirname, 'admission.svg')
