@@ -58,7 +58,7 @@ export interface AdmissionView {
   readonly inUse: number
   readonly queued: number
   /** Routes with their own `config.expect.maxConcurrentUploads`, by "METHOD /url". */
-  readonly routes: Readonly<Record<string, SlotsView>>
+  readonly routes: Readonly<Partial<Record<string, SlotsView>>>
 }
 
 export interface Admission {
@@ -146,9 +146,10 @@ function createSlotHook ({ slots, route }: Pool, options: AdmissionOptions, sett
     }
     const response = reply.raw
     let claim: Claim | undefined
+    let claimedAt = 0
     const end = (): void => {
       if (claim === undefined) return
-      if (claim.state === 'waiting') publish(raw, 'cancelled', 0)
+      if (claim.state === 'waiting') publish(raw, 'cancelled', performance.now() - claimedAt)
       claim.release()
     }
     response.once('finish', end)
@@ -161,7 +162,7 @@ function createSlotHook ({ slots, route }: Pool, options: AdmissionOptions, sett
       stream._read = function admitFirstRead (this: typeof stream, size: number) {
         this._read = read
         if (response.writableEnded || response.destroyed) return read.call(this, size)
-        const claimedAt = performance.now()
+        claimedAt = performance.now()
         claim = slots.claim({
           wait: true,
           // The client's patience (curl and Go: 1 s) runs from its head: the timeout counts from the request's arrival.
@@ -183,18 +184,14 @@ function createSlotHook ({ slots, route }: Pool, options: AdmissionOptions, sett
 
     // Without Expect (or its 100 already sent): claimed now, before anything reads the body.
     let waiting = false
-    const claimedAt = performance.now()
+    claimedAt = performance.now()
     claim = slots.claim({
       wait: options.admission === 'queue',
       elapsed: reply.elapsedTime,
       granted: (c) => {
         (raw as Tagged)[kWait] = c.waitedMs
         publish(raw, 'admitted', c.waitedMs ?? 0)
-        if (!waiting) {
-          done()
-          return
-        }
-        resumeReading(raw)
+        if (waiting) resumeReading(raw)
         done()
       },
       busy: (retryAfter) => {
