@@ -14,7 +14,7 @@ import fp from 'fastify-plugin'
 import type { EventEmitter } from 'node:events'
 import { stateOf, type RawRequest, type Verdict } from './way-in/continue'
 import { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_BUSY, FST_ERR_EXPECT_INVALID_FRAMING } from './decision/errors'
-import { ADMISSION_CHANNEL, admissionWaitOf, createAdmission, type AdmissionMessage, type AdmissionView } from './admission/admit'
+import { ADMISSION_CHANNEL, admissionOptions, admissionWaitOf, createAdmission, type AdmissionMessage, type AdmissionView } from './admission/admit'
 import { resolveInternals } from './internals/fastify'
 import { createLinger } from './connection/linger'
 import { resolvePluginOptions, type PluginOptions, type RouteExpectConfig } from './options'
@@ -82,7 +82,7 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
   const wiring = { options, settled, linger }
   refuseUnknownRoutes(fastify, linger, (message) => { fastify.log.warn(message) })
   const seen: SeenRoute[] = []
-  const admission = createAdmission(options, settled, linger)
+  const admission = createAdmission(admissionOptions(rawOptions), settled, linger)
   fastify.decorate('expectAdmission', { getter: () => admission.view })
   fastify.addHook('onRoute', function expectRules (this: FastifyInstance, route) {
     installRules(route, internals.schemaErrorFormatter(this), wiring)

@@ -87,9 +87,6 @@ export interface ResolvedOptions {
   readonly lingerTimeout: number
   readonly lingerBytes: number
   readonly maxLingeringSockets: number
-  readonly maxConcurrentUploads: number | undefined
-  readonly admissionTimeout: number
-  readonly admission: 'refuse' | 'queue'
 }
 
 /** nginx lingers up to 30 s, Go about 0.5 s; the reasons for these are in linger.ts. */
@@ -108,10 +105,7 @@ export function resolvePluginOptions (options: Record<string, unknown>): Resolve
     rejectionLogLevel: valid.rejectionLogLevel ?? 'info',
     lingerTimeout: valid.lingerTimeout ?? LINGER_DEFAULTS.lingerTimeout,
     lingerBytes: valid.lingerBytes ?? LINGER_DEFAULTS.lingerBytes,
-    maxLingeringSockets: valid.maxLingeringSockets ?? LINGER_DEFAULTS.maxLingeringSockets,
-    maxConcurrentUploads: valid.maxConcurrentUploads,
-    admissionTimeout: valid.admissionTimeout ?? 800,
-    admission: valid.admission ?? 'refuse'
+    maxLingeringSockets: valid.maxLingeringSockets ?? LINGER_DEFAULTS.maxLingeringSockets
   }
 }
 

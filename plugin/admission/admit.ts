@@ -35,6 +35,18 @@ export interface AdmissionOptions {
   readonly admission: AdmissionMode
 }
 
+/** 800 ms: below the 1 s curl and Go wait for the 100 before sending the body anyway. */
+export const ADMISSION_DEFAULTS = Object.freeze({ admissionTimeout: 800, admission: 'refuse' as AdmissionMode })
+
+/** The admission options with their defaults, from the plugin's options (validated by options.ts). */
+export function admissionOptions (options: Partial<AdmissionOptions>): AdmissionOptions {
+  return {
+    maxConcurrentUploads: options.maxConcurrentUploads,
+    admissionTimeout: options.admissionTimeout ?? ADMISSION_DEFAULTS.admissionTimeout,
+    admission: options.admission ?? ADMISSION_DEFAULTS.admission
+  }
+}
+
 /** A message on `fastify-expect:admission`, one per request that met a slot limit. */
 export interface AdmissionMessage {
   readonly request: RawRequest

@@ -98,11 +98,11 @@ t.test('validateRouteConfig: invalid configs are TypeErrors naming the route and
     ['check not a function', { check: 'yes' }, '/check Expected function'],
     ['check an object', { check: {} }, '/check Expected function'],
     ['bad sendContinue', { sendContinue: 'later' }, '/sendContinue must be one of "on-read", "after-checks"'],
-    ['true', true, 'must be false or an object (contentTypes, check, sendContinue)'],
-    ['a number', 5, 'must be false or an object (contentTypes, check, sendContinue)'],
-    ['a string', 'image/png', 'must be false or an object (contentTypes, check, sendContinue)'],
-    ['null', null, 'must be false or an object (contentTypes, check, sendContinue)'],
-    ['an array', ['image/png'], 'must be false or an object (contentTypes, check, sendContinue)']
+    ['true', true, 'must be false or an object (contentTypes, check, sendContinue, maxConcurrentUploads)'],
+    ['a number', 5, 'must be false or an object (contentTypes, check, sendContinue, maxConcurrentUploads)'],
+    ['a string', 'image/png', 'must be false or an object (contentTypes, check, sendContinue, maxConcurrentUploads)'],
+    ['null', null, 'must be false or an object (contentTypes, check, sendContinue, maxConcurrentUploads)'],
+    ['an array', ['image/png'], 'must be false or an object (contentTypes, check, sendContinue, maxConcurrentUploads)']
   ]
   for (const [name, config, detail] of cases) {
     t.equal(thrown(t, () => validateRouteConfig(config, 'PUT /files/:id'), name), prefix + detail, name)
