@@ -107,6 +107,10 @@ t.test('timed out: the server\'s idle timeout (connectionTimeout) ends a stalled
 
 t.test('a waiting client that gives up leaves the queue; the next in line gets the slot', async (t) => {
   const server = await app(t)
+  const events: string[] = []
+  const onMessage = (m: unknown): void => { events.push((m as AdmissionMessage).event) }
+  diagnostics.subscribe(ADMISSION_CHANNEL, onMessage)
+  t.teardown(() => diagnostics.unsubscribe(ADMISSION_CHANNEL, onMessage))
   const holder = rawRequest({ port: server.port, head: uploadHead(server.port, BODY.length), body: BODY, timeoutMs: 10_000 })
   await until(t, 'the slot held', () => server.held.length === 1)
   const quitter = await openConnection(server.port)
@@ -122,6 +126,7 @@ t.test('a waiting client that gives up leaves the queue; the next in line gets t
   t.equal(r.status, 200)
   t.same(r.informational, ['HTTP/1.1 100 Continue'])
   t.equal(server.received.length, 2, 'the quitter\'s body never read')
+  t.same(events.slice(0, 3), ['admitted', 'cancelled', 'admitted'], 'published: the holder, the quitter\'s cancelled wait, the next')
   await slotBack(t, server)
 })
 
