@@ -18,7 +18,7 @@ t.test('wrong values make register fail, naming the field', async (t) => {
     [{ admission: 'wait' }, /\/admission must be one of "refuse", "queue"/]
   ] as const) {
     const app = Fastify()
-    await t.rejects(app.register(expectPlugin, options as Record<string, unknown>).ready(), message, JSON.stringify(options))
+    await t.rejects(async () => { await app.register(expectPlugin, options as Record<string, unknown>).ready() }, message, JSON.stringify(options))
     await app.close()
   }
 })
