@@ -68,6 +68,51 @@ function countDecisions (registry = new client.Registry()) {
   return { registry, unsubscribe: () => { diagnosticsChannel.unsubscribe(CHANNEL, onDecision) } }
 }
 
+const ADMISSION_CHANNEL = 'fastify-expect:admission'
+
+/**
+ * Upload slots (fastify-expect's `maxConcurrentUploads`), in `registry`:
+ * - fastify_expect_upload_slots_in_use, fastify_expect_upload_slots_queued, fastify_expect_upload_slots_limit:
+ *   gauges read from `app.expectAdmission` at each scrape (the server's slots);
+ * - fastify_expect_admission_wait_seconds{outcome}: a histogram of how long requests waited for a slot,
+ *   outcome="admitted" (0 when one was free) or "busy" (refused with 503 after admissionTimeout),
+ *   from the `fastify-expect:admission` diagnostics channel.
+ * @param {import('fastify').FastifyInstance} app
+ * @param {client.Registry} [registry]
+ * @returns {{ registry: client.Registry, unsubscribe: () => void }}
+ */
+function countAdmission (app, registry = new client.Registry()) {
+  /** @type {Array<['inUse' | 'queued' | 'limit', string, string]>} */
+  const gauges = [
+    ['inUse', 'fastify_expect_upload_slots_in_use', 'Request bodies being received now (upload slots taken)'],
+    ['queued', 'fastify_expect_upload_slots_queued', 'Requests waiting for an upload slot'],
+    ['limit', 'fastify_expect_upload_slots_limit', 'maxConcurrentUploads (0: no server-wide limit)']
+  ]
+  for (const [field, name, help] of gauges) {
+    // eslint-disable-next-line no-new -- registered in `registry`
+    new client.Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect () { this.set(app.expectAdmission?.[field] ?? 0) }
+    })
+  }
+  const waits = new client.Histogram({
+    name: 'fastify_expect_admission_wait_seconds',
+    help: 'Time requests waited for an upload slot, by outcome (admitted, busy)',
+    labelNames: ['outcome'],
+    buckets: [0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.8, 1, 2.5, 5],
+    registers: [registry]
+  })
+  /** @param {unknown} message */
+  const onAdmission = (message) => {
+    const { event, waitMs } = /** @type {{ event: string, waitMs: number }} */ (message)
+    if (event === 'admitted' || event === 'busy') waits.observe({ outcome: event }, waitMs / 1000)
+  }
+  diagnosticsChannel.subscribe(ADMISSION_CHANNEL, onAdmission)
+  return { registry, unsubscribe: () => { diagnosticsChannel.unsubscribe(ADMISSION_CHANNEL, onAdmission) } }
+}
+
 /**
  * The example upload app (examples/upload-app.js) with GET /metrics.
  * @param {Parameters<typeof buildUploadApp>[0]} [options]
@@ -75,6 +120,7 @@ function countDecisions (registry = new client.Registry()) {
 function buildMetricsApp (options = {}) {
   const app = buildUploadApp(options)
   const { registry, unsubscribe } = countDecisions()
+  const admission = countAdmission(/** @type {import('fastify').FastifyInstance} */ (/** @type {unknown} */ (app)), registry)
   // In a plugin of its own, as the upload app's routes: it is then declared after
   // fastify-expect has loaded (a route added to the root here, before ready, would
   // come before it, and the plugin would warn that it cannot apply that route's rules).
@@ -84,14 +130,15 @@ function buildMetricsApp (options = {}) {
       return registry.metrics()
     })
   })
-  app.addHook('onClose', async () => { unsubscribe() })
+  app.addHook('onClose', async () => { unsubscribe(); admission.unsubscribe() })
   return app
 }
 
-module.exports = { countDecisions, buildMetricsApp, CHANNEL }
+module.exports = { countDecisions, countAdmission, buildMetricsApp, CHANNEL, ADMISSION_CHANNEL }
 
 if (require.main === module) {
-  const app = buildMetricsApp({ logger: true })
+  // MAX_UPLOADS: upload slots (maxConcurrentUploads), for the slot gauges and the wait histogram.
+  const app = buildMetricsApp({ logger: true, expectOptions: { maxConcurrentUploads: Number(process.env.MAX_UPLOADS ?? 8) } })
   app.listen({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1' }).then((address) => {
     console.log(`metrics: ${address}/metrics`)
     console.log('make a 10 MiB file: head -c 10485760 /dev/zero > /tmp/10m.bin (curl adds Expect: 100-continue above 1 MiB)')

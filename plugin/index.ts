@@ -13,7 +13,8 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import fp from 'fastify-plugin'
 import type { EventEmitter } from 'node:events'
 import { stateOf, type RawRequest, type Verdict } from './way-in/continue'
-import { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING } from './decision/errors'
+import { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_BUSY, FST_ERR_EXPECT_INVALID_FRAMING } from './decision/errors'
+import { ADMISSION_CHANNEL, admissionOptions, admissionWaitOf, createAdmission, type AdmissionMessage, type AdmissionView } from './admission/admit'
 import { resolveInternals } from './internals/fastify'
 import { detectRuntime, runtimeWarning } from './internals/runtime'
 import { registrationErrors, FST_ERR_EXPECT_ALREADY_REGISTERED, FST_ERR_EXPECT_NOT_ROOT } from './registration-errors'
@@ -34,6 +35,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route fastify-expect saw, with the rules it applies before the body (as printRoutes()). */
     printExpectRules: () => string
+    /** Upload slots (maxConcurrentUploads): in use, queued and the limit, server-wide and per route. */
+    readonly expectAdmission: AdmissionView
   }
 }
 
@@ -46,6 +49,8 @@ export interface ExpectationInfo {
   readonly reason: string | undefined
   /** A `100 Continue` was written for this request. */
   readonly continueSent: boolean
+  /** Ms the request waited for an upload slot (0: one was free); undefined when it met no slot limit. */
+  readonly admissionWait: number | undefined
 }
 
 /** What fastify-expect saw and did for a request (Fastify's or Node's request object). */
@@ -53,10 +58,11 @@ export function expectationOf (request: FastifyRequest | RawRequest): Expectatio
   const raw = 'raw' in request ? request.raw : request
   const present = raw.headers.expect !== undefined
   const state = stateOf(raw)
-  if (state !== undefined) return { present, verdict: state.verdict, reason: state.reason, continueSent: state.continueSent }
+  const admissionWait = admissionWaitOf(raw)
+  if (state !== undefined) return { present, verdict: state.verdict, reason: state.reason, continueSent: state.continueSent, admissionWait }
   // Not seen: no Expect, HTTP/1.0 (its expectations are ignored), or no server event (inject()).
   const reason = !present ? undefined : raw.httpVersionMajor === 1 && raw.httpVersionMinor === 0 ? 'http/1.0' : 'not-seen'
-  return { present, verdict: present ? 'ignored' : 'none', reason, continueSent: false }
+  return { present, verdict: present ? 'ignored' : 'none', reason, continueSent: false, admissionWait }
 }
 
 const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) => {
@@ -81,8 +87,11 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
   const wiring = { options, settled, linger }
   refuseUnknownRoutes(fastify, linger, (message) => { fastify.log.warn(message) })
   const seen: SeenRoute[] = []
+  const admission = createAdmission(admissionOptions(rawOptions), settled, linger)
+  fastify.decorate('expectAdmission', { getter: () => admission.view })
   fastify.addHook('onRoute', function expectRules (this: FastifyInstance, route) {
     installRules(route, internals.schemaErrorFormatter(this), wiring)
+    admission.route(route)
     seen.push({ name: `${[route.method].flat().join(',')} ${route.url}`, route, instance: this })
   })
   const notCovered = earlier === '(empty tree)' ? [] : routesFromTree(earlier)
@@ -107,11 +116,11 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
 }
 
 const fastifyExpect = fp(plugin, { fastify: '5.x || 6.x', name: 'fastify-expect' })
-const errorCodes = { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING, ...registrationErrors }
+const errorCodes = { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING, FST_ERR_EXPECT_BUSY, ...registrationErrors }
 
 export default fastifyExpect
-export { fastifyExpect, errorCodes, CHANNEL as decisionChannel }
-export type { DecisionMessage, RouteExpectConfig, PluginOptions as FastifyExpectOptions, Verdict }
+export { fastifyExpect, errorCodes, CHANNEL as decisionChannel, ADMISSION_CHANNEL as admissionChannel }
+export type { AdmissionMessage, AdmissionView, DecisionMessage, RouteExpectConfig, PluginOptions as FastifyExpectOptions, Verdict }
 
 // CommonJS: require('fastify-expect') is the plugin itself, as with Fastify's own plugins.
 module.exports = fastifyExpect
@@ -120,3 +129,4 @@ module.exports.fastifyExpect = fastifyExpect
 module.exports.errorCodes = errorCodes
 module.exports.expectationOf = expectationOf
 module.exports.decisionChannel = CHANNEL
+module.exports.admissionChannel = ADMISSION_CHANNEL

@@ -32,7 +32,7 @@ export type RouteExpectConfig = false | (Omit<RouteRules, 'check'> & object & {
  * printed in full.
  */
 export type RouteExpectField = RouteExpectConfig | {
-  readonly 'config.expect takes false or { contentTypes?: string[], check?: (request, reply) => unknown, sendContinue?: "on-read" | "after-checks" } ("immediately" is a plugin option only)': never
+  readonly 'config.expect takes false or { contentTypes?: string[], check?: (request, reply) => unknown, sendContinue?: "on-read" | "after-checks", maxConcurrentUploads?: number } ("immediately" is a plugin option only)': never
 }
 
 /** Options Fastify's own `register()` accepts for every plugin; they are not ours to reject. */

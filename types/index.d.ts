@@ -11,9 +11,12 @@ declare namespace fastifyExpect {
   export type ExpectationInfo = source.ExpectationInfo
   export type Verdict = source.Verdict
   export type DecisionMessage = source.DecisionMessage
+  export type AdmissionMessage = source.AdmissionMessage
+  export type AdmissionView = source.AdmissionView
   export const errorCodes: typeof source.errorCodes
   export const expectationOf: typeof source.expectationOf
   export const decisionChannel: typeof source.decisionChannel
+  export const admissionChannel: typeof source.admissionChannel
   export const fastifyExpect: FastifyExpect
   export { fastifyExpect as default }
 }

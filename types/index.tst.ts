@@ -25,7 +25,24 @@ expect<FastifyExpectOptions>().type.toBe<{
   lingerTimeout?: number
   lingerBytes?: number
   maxLingeringSockets?: number
+  maxConcurrentUploads?: number
+  admissionTimeout?: number
+  admission?: 'refuse' | 'queue'
 }>()
+
+// Admission
+app.register(fastifyExpect, { maxConcurrentUploads: 8, admissionTimeout: 500, admission: 'queue' })
+expect(app.register).type.not.toBeCallableWith(fastifyExpect, { admission: 'wait' })
+app.put('/slots', { config: { expect: { maxConcurrentUploads: 2 } } }, async () => 'ok')
+expect(app.put).type.not.toBeCallableWith('/slots', { config: { expect: { maxConcurrentUploads: '2' } } }, async () => 'ok')
+expect(app.expectAdmission.inUse).type.toBe<number>()
+expect(app.expectAdmission.limit).type.toBe<number | undefined>()
+expect(app.expectAdmission.routes['PUT /slots']?.queued).type.toBe<number | undefined>()
+expect(new errorCodes.FST_ERR_EXPECT_BUSY(1).statusCode).type.toBe<503>()
+app.get('/w', async (request) => {
+  expect(expectationOf(request).admissionWait).type.toBe<number | undefined>()
+  return 'ok'
+})
 
 // Route config
 app.put('/a', { config: { expect: { contentTypes: ['image/*'] } } }, async () => 'ok')

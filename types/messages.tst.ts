@@ -7,14 +7,14 @@ const app = Fastify()
 app.register(fastifyExpect)
 
 expect(app.put('/t', { config: { expect: true } }, async () => 'ok')).type.toRaiseError(
-  /Type 'true' is not assignable to type '\{ readonly 'config\.expect takes false or \{ contentTypes\?: string\[\], check\?: \(request, reply\) => unknown, sendContinue\?: "on-read" \| "after-checks" \}/
+  /Type 'true' is not assignable to type '\{ readonly 'config\.expect takes false or \{ contentTypes\?: string\[\], check\?: \(request, reply\) => unknown, sendContinue\?: "on-read" \| "after-checks", maxConcurrentUploads\?: number \}/
 )
 expect(app.route({ method: 'PUT', url: '/t', config: { expect: 'yes' }, handler: async () => 'ok' })).type.toRaiseError(
   /config\.expect takes false or \{ contentTypes\?: string\[\]/
 )
 // A route's sendContinue: 'immediately' is server-wide only.
 expect(app.put('/i', { config: { expect: { sendContinue: 'immediately' } } }, async () => 'ok')).type.toRaiseError(
-  /Property ''config\.expect takes false or \{ contentTypes\?: string\[\], check\?: \(request, reply\) => unknown, sendContinue\?: "on-read" \| "after-checks" \} \("immediately" is a plugin option only\)'' is missing in type '\{ sendContinue: "immediately"; \}'/
+  /Property ''config\.expect takes false or \{ contentTypes\?: string\[\], check\?: \(request, reply\) => unknown, sendContinue\?: "on-read" \| "after-checks", maxConcurrentUploads\?: number \} \("immediately" is a plugin option only\)'' is missing in type '\{ sendContinue: "immediately"; \}'/
 )
 // Where the value is typed as RouteExpectConfig, TypeScript names the values itself.
 expect<RouteExpectConfig>().type.not.toBeAssignableFrom({ sendContinue: 'immediately' as const })

@@ -22,3 +22,10 @@ export const FST_ERR_EXPECT_INVALID_FRAMING = createError(
   'Invalid request framing: %s',
   400
 )
+
+/** 503: every upload slot is taken (maxConcurrentUploads); the client retries after Retry-After seconds. */
+export const FST_ERR_EXPECT_BUSY = createError(
+  'FST_ERR_EXPECT_BUSY',
+  'Too many uploads in progress: retry after %s s',
+  503
+)

@@ -47,7 +47,10 @@ export const schemas = {
       },
       lingerTimeout: { minimum: 0, type: 'integer' },
       lingerBytes: { minimum: 0, type: 'integer' },
-      maxLingeringSockets: { minimum: 0, type: 'integer' }
+      maxLingeringSockets: { minimum: 0, type: 'integer' },
+      maxConcurrentUploads: { minimum: 1, type: 'integer' },
+      admissionTimeout: { minimum: 0, type: 'integer' },
+      admission: { anyOf: [{ const: 'refuse', type: 'string' }, { const: 'queue', type: 'string' }] }
     }
   },
   RouteRules: {
@@ -56,7 +59,8 @@ export const schemas = {
     properties: {
       contentTypes: { minItems: 1, type: 'array', items: { type: 'string' } },
       check: { type: 'Function' },
-      sendContinue: { anyOf: [{ const: 'on-read', type: 'string' }, { const: 'after-checks', type: 'string' }] }
+      sendContinue: { anyOf: [{ const: 'on-read', type: 'string' }, { const: 'after-checks', type: 'string' }] },
+      maxConcurrentUploads: { minimum: 1, type: 'integer' }
     }
   },
   RouteExpect: {
@@ -70,7 +74,8 @@ export const schemas = {
           check: { type: 'Function' },
           sendContinue: {
             anyOf: [{ const: 'on-read', type: 'string' }, { const: 'after-checks', type: 'string' }]
-          }
+          },
+          maxConcurrentUploads: { minimum: 1, type: 'integer' }
         }
       }
     ]
@@ -97,6 +102,12 @@ export type PluginOptions = {
   lingerBytes?: number
   /** Connections lingering at once at most; past it a connection closes at once, as Node does */
   maxLingeringSockets?: number
+  /** Request bodies received at once at most, server-wide; at capacity an upload waits for a slot (without its 100) or gets 503 */
+  maxConcurrentUploads?: number
+  /** Milliseconds a request waits for an upload slot before 503 with Retry-After (default 800: below the 1 s curl and Go wait before sending anyway) */
+  admissionTimeout?: number
+  /** At capacity, a request without Expect gets 503 before its body is read (refuse), or its connection is not read until a slot frees or the timeout passes (queue) */
+  admission?: 'refuse' | 'queue'
 }
 
 export type RouteRules = {
@@ -106,6 +117,8 @@ export type RouteRules = {
   check?: (arg0: any, arg1: any) => unknown
   /** When the 100 Continue is written for an accepted request of this route: on the first read of the body, or once the route's rules pass */
   sendContinue?: 'on-read' | 'after-checks'
+  /** Request bodies this route receives at once at most: its own slots, instead of the server's */
+  maxConcurrentUploads?: number
 }
 
 export type RouteExpect = false | RouteRules

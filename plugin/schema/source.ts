@@ -30,7 +30,11 @@ export const PluginOptions = Type.Object({
   rejectionLogLevel: Type.Optional(LogLevel),
   lingerTimeout: Type.Optional(Type.Integer({ minimum: 0, description: 'Milliseconds a connection answered before its body keeps reading (and discarding) after the response; 0 closes at once, as Node does' })),
   lingerBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Bytes read and discarded at most from such a connection before it is closed' })),
-  maxLingeringSockets: Type.Optional(Type.Integer({ minimum: 0, description: 'Connections lingering at once at most; past it a connection closes at once, as Node does' }))
+  maxLingeringSockets: Type.Optional(Type.Integer({ minimum: 0, description: 'Connections lingering at once at most; past it a connection closes at once, as Node does' })),
+  // Admission (plugin/admission/): off unless maxConcurrentUploads is set.
+  maxConcurrentUploads: Type.Optional(Type.Integer({ minimum: 1, description: 'Request bodies received at once at most, server-wide; at capacity an upload waits for a slot (without its 100) or gets 503' })),
+  admissionTimeout: Type.Optional(Type.Integer({ minimum: 0, description: 'Milliseconds a request waits for an upload slot before 503 with Retry-After (default 800: below the 1 s curl and Go wait before sending anyway)' })),
+  admission: Type.Optional(Type.Union([Type.Literal('refuse'), Type.Literal('queue')], { description: 'At capacity, a request without Expect gets 503 before its body is read (refuse), or its connection is not read until a slot frees or the timeout passes (queue)' }))
 }, { additionalProperties: false })
 export const RouteRules = Type.Object({
   contentTypes: Type.Optional(Type.Array(Type.String({ description: 'A media type or range: `image/png`, `image/*` or `*/*`' }), {
@@ -40,7 +44,8 @@ export const RouteRules = Type.Object({
   check: Type.Optional(Type.Function([Type.Any(), Type.Any()], Type.Unknown(), {
     description: '(request, reply) => void | Promise<void>: throw or reject to refuse the upload before its body'
   })),
-  sendContinue: Type.Optional(SendContinue)
+  sendContinue: Type.Optional(SendContinue),
+  maxConcurrentUploads: Type.Optional(Type.Integer({ minimum: 1, description: 'Request bodies this route receives at once at most: its own slots, instead of the server\'s' }))
 }, { additionalProperties: false })
 export const RouteExpect = Type.Union([
   Type.Literal(false, { description: 'No rules for this route: it behaves as plain Fastify (the 100 still waits for the first read)' }),

@@ -49,7 +49,7 @@ t.test('resolvePluginOptions: Fastify register options are accepted silently', a
 })
 
 t.test('resolvePluginOptions: unknown options and wrong values are TypeErrors naming the field', async (t) => {
-  const names = 'the options are sendContinue, rejectionLogLevel, lingerTimeout, lingerBytes, maxLingeringSockets'
+  const names = 'the options are sendContinue, rejectionLogLevel, lingerTimeout, lingerBytes, maxLingeringSockets, maxConcurrentUploads, admissionTimeout, admission'
   const cases: Array<[string, Record<string, unknown>, string]> = [
     ['typo', { sendContinu: 'on-read' }, `/sendContinu is not an option (did you mean sendContinue?); ${names}`],
     ['case', { sendcontinue: 'on-read' }, `/sendcontinue is not an option (did you mean sendContinue?); ${names}`],
@@ -101,17 +101,17 @@ t.test('validateRouteConfig: invalid configs are TypeErrors naming the route and
     ['second contentTypes entry bad', { contentTypes: ['image/png', 'image/'] }, '/contentTypes/1 "image/" is not a media type or range such as "image/png" or "image/*"'],
     ['*/subtype is not a range', { contentTypes: ['*/png'] }, '/contentTypes/0 "*/png" is not a media type or range such as "image/png" or "image/*"'],
     ['empty string', { contentTypes: [''] }, '/contentTypes/0 "" is not a media type or range such as "image/png" or "image/*"'],
-    ['unknown key', { contentType: ['image/png'] }, '/contentType is not a field of config.expect (did you mean contentTypes?); its fields are contentTypes, check, sendContinue'],
-    ['unknown key, nothing like it', { size: 10 }, '/size is not a field of config.expect; its fields are contentTypes, check, sendContinue'],
+    ['unknown key', { contentType: ['image/png'] }, '/contentType is not a field of config.expect (did you mean contentTypes?); its fields are contentTypes, check, sendContinue, maxConcurrentUploads'],
+    ['unknown key, nothing like it', { size: 10 }, '/size is not a field of config.expect; its fields are contentTypes, check, sendContinue, maxConcurrentUploads'],
     ['check not a function', { check: 'yes' }, '/check must be a function'],
     ['check an object', { check: {} }, '/check must be a function'],
     ['bad sendContinue', { sendContinue: 'later' }, '/sendContinue must be one of "on-read", "after-checks"'],
     ['server-wide only', { sendContinue: 'immediately' }, '/sendContinue must be one of "on-read", "after-checks"'],
-    ['true', true, 'must be false or an object (contentTypes, check, sendContinue)'],
-    ['a number', 5, 'must be false or an object (contentTypes, check, sendContinue)'],
-    ['a string', 'image/png', 'must be false or an object (contentTypes, check, sendContinue)'],
-    ['null', null, 'must be false or an object (contentTypes, check, sendContinue)'],
-    ['an array', ['image/png'], 'must be false or an object (contentTypes, check, sendContinue)']
+    ['true', true, 'must be false or an object (contentTypes, check, sendContinue, maxConcurrentUploads)'],
+    ['a number', 5, 'must be false or an object (contentTypes, check, sendContinue, maxConcurrentUploads)'],
+    ['a string', 'image/png', 'must be false or an object (contentTypes, check, sendContinue, maxConcurrentUploads)'],
+    ['null', null, 'must be false or an object (contentTypes, check, sendContinue, maxConcurrentUploads)'],
+    ['an array', ['image/png'], 'must be false or an object (contentTypes, check, sendContinue, maxConcurrentUploads)']
   ]
   for (const [name, config, detail] of cases) {
     t.equal(thrown(t, () => validateRouteConfig(config, 'PUT /files/:id'), name), prefix + detail, name)
@@ -153,7 +153,7 @@ t.test('policyOf: each rule alone makes a policy', async (t) => {
 
 t.test('policyOf: a bad config.expect names the route', async (t) => {
   t.equal(thrown(t, () => policyOf({ config: { expect: { nope: 1 } } as Record<string, unknown> }, 'POST,PUT /u', { sendContinue: 'on-read' }), 'name'),
-    'config.expect of POST,PUT /u: /nope is not a field of config.expect; its fields are contentTypes, check, sendContinue')
+    'config.expect of POST,PUT /u: /nope is not a field of config.expect; its fields are contentTypes, check, sendContinue, maxConcurrentUploads')
 })
 
 t.test('policyOf: schema.body.content keys become schemaContentTypes', async (t) => {
