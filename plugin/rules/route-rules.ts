@@ -128,11 +128,6 @@ function createRuleHook (shared: { model: BodyModel }, formatter: SchemaErrorFor
       refuse(fate.reason, fate.error)
       return
     }
-    // Fastify answers 415 itself from the head, before any read: no 100, nothing to add.
-    if (fate.action === 'fastify-415') {
-      done(null, payload)
-      return
-    }
     const policy = model.policy
     // Without Expect, Fastify validates the headers after the body, with the same answer.
     if (state !== undefined && policy?.headers === true) {
@@ -146,6 +141,11 @@ function createRuleHook (shared: { model: BodyModel }, formatter: SchemaErrorFor
       if (reply.sent) {
         // The check answered itself: Fastify's chain stops; nothing is to read the body.
         if (state !== undefined) state.reason = 'check'
+        done(null, payload)
+        return
+      }
+      // Fastify answers 415 itself from the head, before any read: no 100, nothing to hold.
+      if (fate.action === 'fastify-415') {
         done(null, payload)
         return
       }
