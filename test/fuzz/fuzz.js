@@ -111,9 +111,14 @@ async function startFuzzServer ({ Fastify, plugin, pluginOptions = {}, http2 = f
     bodyLimit: LIMIT,
     handler: async (request) => {
       let bytes = 0
-      for await (const chunk of request.raw) {
-        bytes += /** @type {Buffer} */ (chunk).length
-        if (bytes > LIMIT) problems.push(`limit escaped: a handler read ${bytes} bytes of request.raw on a ${LIMIT}-byte route`)
+      try {
+        for await (const chunk of request.raw) {
+          bytes += /** @type {Buffer} */ (chunk).length
+          if (bytes > LIMIT) problems.push(`limit escaped: a handler read ${bytes} bytes of request.raw on a ${LIMIT}-byte route`)
+        }
+      } catch (error) {
+        // A client gone halfway is the client's error, not the server's.
+        throw Object.assign(/** @type {Error} */ (error), { statusCode: 400 })
       }
       return { bytes }
     }
