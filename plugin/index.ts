@@ -86,7 +86,13 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
   })
   fastify.decorate('printExpectRules', () => printRules(seen, options))
   fastify.addHook('onReady', function warnUnworkableRules (done) {
-    for (const message of warnings(seen, options, internals.streams)) fastify.log.warn(message)
+    // A streaming parser with a bodyLimit of its own is held to it (the body model): no warning there.
+    const serverLimit = fastify.initialConfig.bodyLimit
+    const unlimited = (instance: FastifyInstance, type: string): boolean | undefined => {
+      const parser = internals.parsers(instance)?.get(type)
+      return parser === undefined ? undefined : !parser.buffered && (parser.bodyLimit === undefined || parser.bodyLimit === serverLimit)
+    }
+    for (const message of warnings(seen, options, unlimited)) fastify.log.warn(message)
     done()
   })
 
