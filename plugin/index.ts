@@ -4,10 +4,12 @@
 // - the server's checkContinue/checkExpectation events, the only way in for
 //   expectation requests (server-events.ts): 417 and framing errors at once,
 //   otherwise the 100 on the first read of the body (continue.ts);
-// - onRoute: one preParsing hook on the routes that declare rules (route-rules.ts),
-//   and one on the not-found handler (not-found.ts);
-// - the staged close of connections answered before their body (linger.ts,
-//   stream-reset.ts), which a closing server does not wait for.
+// - onRoute: one preParsing and one onSend hook on the routes where the plugin
+//   has something to do (route-rules.ts), reading the route's body model
+//   (body/), and one preParsing hook on the not-found handler (not-found.ts);
+// - how a connection ends after an answer given before its body
+//   (connection/close.ts: staged close, HTTP/2 reset), which a closing server
+//   does not wait for.
 // Requests without Expect, on routes without rules, meet nothing of the plugin's.
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -19,6 +21,7 @@ import { resolveInternals } from './internals/fastify'
 import { detectRuntime, runtimeWarning } from './internals/runtime'
 import { registrationErrors, FST_ERR_EXPECT_ALREADY_REGISTERED, FST_ERR_EXPECT_NOT_ROOT } from './registration-errors'
 import { createLinger } from './connection/linger'
+import { createConnections } from './connection/close'
 import { resolvePluginOptions, type PluginOptions, type RouteExpectConfig, type RouteExpectField } from './options'
 import { refuseUnknownRoutes } from './rules/not-found'
 import { CHANNEL, createReport, type DecisionMessage } from './report'
@@ -67,44 +70,51 @@ export function expectationOf (request: FastifyRequest | RawRequest): Expectatio
 
 const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) => {
   const options = resolvePluginOptions(rawOptions as Record<string, unknown>)
-  if ('server' in Object.getPrototypeOf(fastify)) {
+  const internals = resolveInternals(fastify, (message) => { fastify.log.warn(message) })
+  if (internals.encapsulated(fastify)) {
     throw new FST_ERR_EXPECT_NOT_ROOT()
   }
   if (isWired(fastify.server as EventEmitter)) {
     throw new FST_ERR_EXPECT_ALREADY_REGISTERED()
   }
-  const internals = resolveInternals(fastify, (message) => { fastify.log.warn(message) })
   const runtimeNote = runtimeWarning(detectRuntime())
   if (runtimeNote !== undefined) fastify.log.warn(runtimeNote)
   const settled = createReport(fastify.log, options.rejectionLogLevel)
 
   // Rules come from onRoute: routes declared before the plugin loaded are not seen.
-  const earlier = fastify.printRoutes({ commonPrefix: false })
-  if (earlier !== '(empty tree)') {
+  const earlier = internals.routesDeclared(fastify)
+  if (earlier !== undefined) {
     fastify.log.warn(`fastify-expect: routes were declared before it loaded; their rules (bodyLimit, config.expect, schema) will not be applied before the body. Register it first: await app.register(fastifyExpect). Routes:\n${earlier}`)
   }
   const linger = createLinger(options)
-  const wiring = { options, settled, linger }
-  refuseUnknownRoutes(fastify, linger, (message) => { fastify.log.warn(message) })
+  const connections = createConnections(linger)
+  const wiring = { options, settled, connections, internals }
+  refuseUnknownRoutes(fastify, connections, internals, (message) => { fastify.log.warn(message) })
   const seen: SeenRoute[] = []
-  const admission = createAdmission(admissionOptions(rawOptions), settled, linger)
+  const admission = createAdmission(admissionOptions(rawOptions), settled, connections)
   fastify.decorate('expectAdmission', { getter: () => admission.view })
   fastify.addHook('onRoute', function expectRules (this: FastifyInstance, route) {
-    installRules(route, internals.schemaErrorFormatter(this), wiring)
+    installRules(route, this, wiring)
     admission.route(route)
     seen.push({ name: `${[route.method].flat().join(',')} ${route.url}`, route, instance: this })
   })
-  const notCovered = earlier === '(empty tree)' ? [] : routesFromTree(earlier)
+  const notCovered = earlier === undefined ? [] : routesFromTree(earlier)
   fastify.decorate('printExpectRules', () => printRules(seen, options, notCovered))
   fastify.addHook('onReady', function warnUnworkableRules (done) {
-    for (const message of warnings(seen, options, internals.streams)) fastify.log.warn(message)
+    // A streaming parser with a bodyLimit of its own is held to it (the body model): no warning there.
+    const serverLimit = fastify.initialConfig.bodyLimit
+    const unlimited = (instance: FastifyInstance, type: string): boolean | undefined => {
+      const parser = internals.parsers(instance)?.get(type)
+      return parser === undefined ? undefined : !parser.buffered && (parser.bodyLimit === undefined || parser.bodyLimit === serverLimit)
+    }
+    for (const message of warnings(seen, options, unlimited)) fastify.log.warn(message)
     done()
   })
 
-  wireServer(fastify.server as EventEmitter, linger, options, settled)
+  wireServer(fastify.server as EventEmitter, connections, options, settled)
   fastify.addHook('onListen', function wireExtraBindings (this: FastifyInstance, next) {
     for (const server of internals.serverBindings(this)) {
-      if (!isWired(server as EventEmitter)) wireServer(server as EventEmitter, linger, options, settled)
+      if (!isWired(server as EventEmitter)) wireServer(server as EventEmitter, connections, options, settled)
     }
     next()
   })

@@ -18,8 +18,8 @@ import diagnostics from 'node:diagnostics_channel'
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { bodyFraming, headOf } from '../decision/decide'
 import { FST_ERR_EXPECT_BUSY } from '../decision/errors'
-import type { Linger } from '../connection/linger'
-import { keepNoBody } from '../rules/route-rules'
+import type { Connections } from '../connection/close'
+import { holdFirstRead } from '../internals/node'
 import { stateOf, type RawRequest, type Settled } from '../way-in/continue'
 import { createSlots, type Claim, type Slots, type SlotsView } from './slots'
 import { resumeReading, stopReading } from './reading'
@@ -79,17 +79,17 @@ export interface Admission {
   readonly view: AdmissionView
 }
 
-const kWait = Symbol('fastify-expect.admission-wait')
-type Tagged = RawRequest & { [kWait]?: number }
+// Beside the request, not on it: an own property would change the shape of Node's request objects.
+const waits = new WeakMap<RawRequest, number>()
 
 /** Ms the request waited for an upload slot, or undefined if it met no limit. */
 export function admissionWaitOf (request: RawRequest): number | undefined {
-  return (request as Tagged)[kWait]
+  return waits.get(request)
 }
 
 interface Pool { readonly slots: Slots, readonly route: string | undefined }
 
-export function createAdmission (options: AdmissionOptions, settled: Settled, linger: Linger): Admission {
+export function createAdmission (options: AdmissionOptions, settled: Settled, connections: Connections): Admission {
   const server = options.maxConcurrentUploads === undefined ? undefined : createSlots(options.maxConcurrentUploads, options.admissionTimeout)
   const routes: Record<string, SlotsView> = {}
 
@@ -109,7 +109,7 @@ export function createAdmission (options: AdmissionOptions, settled: Settled, li
       } else {
         return
       }
-      const hook = createSlotHook(pool, options, settled, linger)
+      const hook = createSlotHook(pool, options, settled, connections)
       route.onRequest = [...(route.onRequest === undefined ? [] : [route.onRequest].flat()), hook] as RouteOptions['onRequest']
     },
     view: {
@@ -123,7 +123,7 @@ export function createAdmission (options: AdmissionOptions, settled: Settled, li
 
 type OnRequest = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void
 
-function createSlotHook ({ slots, route }: Pool, options: AdmissionOptions, settled: Settled, linger: Linger): OnRequest {
+function createSlotHook ({ slots, route }: Pool, options: AdmissionOptions, settled: Settled, connections: Connections): OnRequest {
   const publish = (request: RawRequest, event: AdmissionMessage['event'], waitMs: number, retryAfter?: number): void => {
     if (!channel.hasSubscribers) return
     const message: AdmissionMessage = { request, event, waitMs, route, inUse: slots.inUse, queued: slots.queued, limit: slots.limit, retryAfter }
@@ -133,7 +133,7 @@ function createSlotHook ({ slots, route }: Pool, options: AdmissionOptions, sett
   /** 503 with Retry-After, the body unread; the usual log line and decision message (reason 'busy'). */
   const refuse = (reply: FastifyReply, retryAfter: number, waitMs: number, send: (error: Error) => void): void => {
     const raw = reply.request.raw
-    ;(raw as Tagged)[kWait] = waitMs
+    waits.set(raw, waitMs)
     publish(raw, 'busy', waitMs, retryAfter)
     const state = stateOf(raw)
     if (state !== undefined) {
@@ -145,7 +145,7 @@ function createSlotHook ({ slots, route }: Pool, options: AdmissionOptions, sett
       })
     }
     reply.header('retry-after', String(retryAfter))
-    keepNoBody(reply, linger)
+    connections.closeAfterReply(reply)
     send(new FST_ERR_EXPECT_BUSY(retryAfter))
   }
 
@@ -169,27 +169,27 @@ function createSlotHook ({ slots, route }: Pool, options: AdmissionOptions, sett
 
     if (stateOf(raw)?.verdict === 'pending') {
       // Waits for its 100: the slot is claimed on the first read of the body.
-      const stream = raw as unknown as { _read (size: number): void }
-      const read = stream._read
-      stream._read = function admitFirstRead (this: typeof stream, size: number) {
-        this._read = read
-        if (response.writableEnded || response.destroyed) return read.call(this, size)
+      holdFirstRead(raw, (proceed) => {
+        if (response.writableEnded || response.destroyed) {
+          proceed()
+          return
+        }
         claimedAt = performance.now()
         claim = slots.claim({
           wait: true,
           // The client's patience (curl and Go: 1 s) runs from its head: the timeout counts from the request's arrival.
           elapsed: reply.elapsedTime,
           granted: (c) => {
-            (raw as Tagged)[kWait] = c.waitedMs
+            if (c.waitedMs !== undefined) waits.set(raw, c.waitedMs)
             publish(raw, 'admitted', c.waitedMs ?? 0)
-            read.call(this, size)
+            proceed()
           },
           busy: (retryAfter) => {
             if (reply.sent || response.destroyed) return
             refuse(reply, retryAfter, performance.now() - claimedAt, (error) => { reply.send(error) })
           }
         })
-      }
+      })
       done()
       return
     }
@@ -201,7 +201,7 @@ function createSlotHook ({ slots, route }: Pool, options: AdmissionOptions, sett
       wait: options.admission === 'queue',
       elapsed: reply.elapsedTime,
       granted: (c) => {
-        (raw as Tagged)[kWait] = c.waitedMs
+        if (c.waitedMs !== undefined) waits.set(raw, c.waitedMs)
         publish(raw, 'admitted', c.waitedMs ?? 0)
         if (waiting) resumeReading(raw)
         done()

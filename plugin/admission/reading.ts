@@ -5,11 +5,8 @@
 // the request's buffer: those are the only ones the server holds.
 import type { Http2ServerRequest } from 'node:http2'
 import type { Socket } from 'node:net'
+import { nodeHttp, type HttpSocket } from '../internals/node'
 import type { RawRequest } from '../way-in/continue'
-
-interface HttpSocket extends Socket {
-  _handle?: { reading: boolean, readStop (): number } | null
-}
 
 export function stopReading (request: RawRequest): void {
   if (request.httpVersionMajor === 2) {
@@ -18,13 +15,7 @@ export function stopReading (request: RawRequest): void {
   }
   const socket = request.socket as HttpSocket | null
   if (socket === null || typeof socket.pause !== 'function') return // inject(): no socket
-  socket.pause()
-  // Node's parser reads the handle natively: stop it too (as pipeline.ts does).
-  const handle = socket._handle
-  if (handle != null && handle.reading) {
-    handle.reading = false
-    handle.readStop()
-  }
+  nodeHttp.stopReading(socket)
 }
 
 export function resumeReading (request: RawRequest): void {

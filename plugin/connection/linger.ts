@@ -22,16 +22,10 @@
 // bytes are dropped as they come.
 import type { Socket } from 'node:net'
 import type { ResolvedOptions } from '../options'
+import { nodeHttp, type HttpSocket } from '../internals/node'
 
 /** How long lingering sockets still get once the server closes (Go's half second). */
-export const CLOSE_GRACE_MS = 500
-
-/** The parts of Node's HTTP/1 server state (lib/_http_server.js) the takeover reads. */
-interface HttpSocket extends Socket {
-  parser?: { incoming?: { complete: boolean } | null } | null
-  _handle?: { reading: boolean, readStart (): number } | null
-  server?: { requestTimeout?: number } | null
-}
+export const LINGER_GRACE_MS = 500
 
 export interface Linger {
   /** A connection that may end with a body unread: it will close in stages (idempotent). */
@@ -45,10 +39,9 @@ export function createLinger (options: Pick<ResolvedOptions, 'lingerTimeout' | '
   let closing: { force: boolean } | undefined
 
   function lingeringDestroySoon (this: HttpSocket): void {
-    const incoming = this.parser?.incoming
-    if (incoming == null || incoming.complete || !this.readable || options.lingerTimeout === 0 ||
+    if (nodeHttp.bodyPending(this) !== true || !this.readable || options.lingerTimeout === 0 ||
       closing?.force === true || timers.size >= options.maxLingeringSockets) {
-      Object.getPrototypeOf(this).destroySoon.call(this)
+      nodeHttp.destroySoon(this)
       return
     }
     linger(this)
@@ -77,11 +70,7 @@ export function createLinger (options: Pick<ResolvedOptions, 'lingerTimeout' | '
     socket.resume()
     // The parser may have stopped the handle (backpressure from an unread body)
     // while the stream believes a read is pending: start it as net.Socket would.
-    const handle = socket._handle
-    if (handle != null && !handle.reading) {
-      handle.reading = true
-      handle.readStart()
-    }
+    nodeHttp.startReading(socket)
     if (socket.writable) socket.end()
     timers.set(socket, setTimeout(() => socket.destroy(), lingerBound(socket)))
   }
@@ -91,12 +80,12 @@ export function createLinger (options: Pick<ResolvedOptions, 'lingerTimeout' | '
     let bound = options.lingerTimeout
     const requestTimeout = socket.server?.requestTimeout ?? 0
     if (requestTimeout > 0) bound = Math.min(bound, requestTimeout)
-    return closing === undefined ? bound : Math.min(bound, CLOSE_GRACE_MS)
+    return closing === undefined ? bound : Math.min(bound, LINGER_GRACE_MS)
   }
 
   return {
     adopt (socket) {
-      (socket as { destroySoon: () => void }).destroySoon = lingeringDestroySoon
+      nodeHttp.replaceDestroySoon(socket, lingeringDestroySoon)
     },
     close (force) {
       closing = { force }

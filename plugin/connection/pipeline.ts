@@ -19,18 +19,7 @@
 // without a 100, but once the body was read in full the framing is intact.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-
-type OnIncoming = (request: IncomingMessage, keepAlive: boolean) => number
-
-/** The parts of Node's HTTP/1 server state (lib/_http_server.js) the hold uses. */
-interface HttpParser { onIncoming: OnIncoming | null }
-interface HttpSocket extends Socket {
-  parser?: HttpParser | null
-  _paused?: boolean
-  _handle?: { reading: boolean, readStop (): number } | null
-  server?: { listenerCount (event: string): number }
-}
-interface NodeResponse extends ServerResponse { _last: boolean, _expect_continue: boolean }
+import { nodeHttp, type HttpParser, type HttpSocket, type OnIncoming } from '../internals/node'
 
 interface Hold {
   readonly parser: HttpParser
@@ -47,20 +36,20 @@ interface Hold {
 const holds = new WeakMap<Socket, Hold>()
 
 export function holdPipelined (request: IncomingMessage, response: ServerResponse): void {
-  const socket = request.socket as HttpSocket
+  const socket = nodeHttp.socketOf(request)
   const hold = holdOf(socket)
   if (hold === undefined) return
   hold.blockedBy = response
-  const res = response as NodeResponse
+  const res = response
   request.once('end', () => {
-    if (!res.headersSent) res._expect_continue = false
+    if (!res.headersSent) nodeHttp.forgiveContinue(res)
   })
   // After Node's own 'finish' listener (added before the request was emitted),
   // which has already moved on to the next response or closed the connection.
   res.once('finish', () => {
     if (hold.blockedBy !== response) return
     hold.blockedBy = null
-    if (res._last || socket.destroyed || socket.parser !== hold.parser || hold.parser.onIncoming !== hold.onIncoming) {
+    if (nodeHttp.isLast(res) || socket.destroyed || nodeHttp.parserOf(socket) !== hold.parser || nodeHttp.dispatcherOf(hold.parser) !== hold.onIncoming) {
       end(hold)
       return
     }
@@ -75,11 +64,11 @@ export function holdPipelined (request: IncomingMessage, response: ServerRespons
 }
 
 function holdOf (socket: HttpSocket): Hold | undefined {
-  const parser = socket.parser
-  if (parser == null || typeof parser.onIncoming !== 'function') return undefined
+  const parser = nodeHttp.parserOf(socket)
+  const dispatch = parser == null ? null : nodeHttp.dispatcherOf(parser)
+  if (parser == null || typeof dispatch !== 'function') return undefined
   const existing = holds.get(socket)
-  if (existing !== undefined && existing.parser === parser && parser.onIncoming === existing.onIncoming) return existing
-  const dispatch = parser.onIncoming
+  if (existing !== undefined && existing.parser === parser && dispatch === existing.onIncoming) return existing
   const hold: Hold = {
     parser,
     dispatch,
@@ -90,17 +79,17 @@ function holdOf (socket: HttpSocket): Hold | undefined {
       if (hold.ended) return 0
       if (hold.blockedBy === null) return dispatch(next, keepAlive)
       hold.queue.push([next, keepAlive])
-      stopReading(socket)
+      nodeHttp.stopReading(socket)
       return 0
     },
     blockedBy: null,
     queue: [],
     ended: false
   }
-  parser.onIncoming = hold.onIncoming
+  nodeHttp.setDispatcher(parser, hold.onIncoming)
   holds.set(socket, hold)
   socket.on('resume', () => {
-    if (hold.queue.length > 0 && !hold.ended) stopReading(socket)
+    if (hold.queue.length > 0 && !hold.ended) nodeHttp.stopReading(socket)
   })
   socket.once('close', () => end(hold))
   return hold
@@ -110,19 +99,6 @@ function holdOf (socket: HttpSocket): Hold | undefined {
 function takesOver (socket: HttpSocket, request: IncomingMessage): boolean {
   if ((request as { upgrade?: boolean }).upgrade !== true) return false
   return request.method === 'CONNECT' || (socket.server?.listenerCount('upgrade') ?? 0) > 0
-}
-
-/**
- * Node's parser reads the socket's handle natively; pausing the stream stops the handle
- * (Node's own 'pause' listener). The chunk being parsed is still parsed to its end.
- */
-function stopReading (socket: HttpSocket): void {
-  socket.pause()
-  const handle = socket._handle
-  if (handle != null && handle.reading) {
-    handle.reading = false
-    handle.readStop()
-  }
 }
 
 function end (hold: Hold): void {

@@ -12,6 +12,7 @@
 // window). A stream the client left open without a body (HEAD, GET) is reset
 // the same way.
 import { constants, type ServerHttp2Stream } from 'node:http2'
+import { neverReadAgain } from '../internals/node'
 
 /** How long after the response the reset goes out: enough for a client to take the answer in. */
 export const RESET_DELAY_MS = 20
@@ -33,7 +34,7 @@ export function resetAfterEarlyAnswer (stream: ServerHttp2Stream): void {
 
 function answered (stream: ServerHttp2Stream): void {
   if (stream.readableEnded || stream.destroyed) return
-  stopReading(stream)
+  stopStream(stream)
   // Destroyed too: a stream reset while unread would otherwise wait for a
   // readable end that never comes, and hold its session open.
   const timer = setTimeout(() => {
@@ -48,8 +49,6 @@ function answered (stream: ServerHttp2Stream): void {
  * whoever read the body (a parser, Node's compat layer) would acknowledge all
  * that arrived meanwhile, so this stream is never resumed again.
  */
-function stopReading (stream: ServerHttp2Stream): void {
-  stream.pause()
-  stream.resume = function resume () { return this }
-  stream._read = function read () {}
+function stopStream (stream: ServerHttp2Stream): void {
+  neverReadAgain(stream as unknown as Parameters<typeof neverReadAgain>[0])
 }

@@ -25,10 +25,10 @@ export interface RequestHead {
   readonly endStream?: boolean
 }
 
-type RawRequest = RequestHead & { stream?: Http2ServerRequest['stream'] }
+type HeadSource = RequestHead & { stream?: Http2ServerRequest['stream'] }
 
 /** The request line and headers of a raw Node request. */
-export function headOf (raw: RawRequest): RequestHead {
+export function headOf (raw: HeadSource): RequestHead {
   return {
     method: raw.method,
     httpVersionMajor: raw.httpVersionMajor,
@@ -53,8 +53,8 @@ export type Decision =
   | { readonly action: 'no-body', readonly declaredLength: number | undefined }
   /** 100-continue with a body: the app answers, and the 100 goes out on the first read. */
   | { readonly action: 'wait', readonly declaredLength: number | undefined }
-  /** Answer at once with this error; the body is never read. */
-  | Rejection
+  /** Answer at once with this error; the body is never read (`framed`: there may be one, so the connection ends). */
+  | Rejection & { readonly declaredLength: number | undefined, readonly framed: boolean }
 
 const IGNORE: Decision = Object.freeze({ action: 'ignore' })
 
@@ -63,15 +63,23 @@ export function decide (head: RequestHead): Decision {
   if (head.httpVersionMajor === 1 && head.httpVersionMinor === 0) return IGNORE
   const field = parseExpect(head.headers.expect)
   if (field.kind === 'none') return IGNORE
-  if (field.kind === 'malformed') return reject('expectation', new FST_ERR_EXPECTATION_FAILED(`malformed Expect field (${field.reason})`))
-  if (field.kind === 'unsupported') return reject('expectation', new FST_ERR_EXPECTATION_FAILED(`unsupported expectation ${field.expectations.map((e) => JSON.stringify(e)).join(', ')}`))
   const framing = bodyFraming(head)
-  if (typeof framing === 'string') return reject('framing', new FST_ERR_EXPECT_INVALID_FRAMING(framing))
-  return { action: framing.hasBody ? 'wait' : 'no-body', declaredLength: framing.length }
+  const framed = typeof framing === 'string' || framing.hasBody
+  const declaredLength = typeof framing === 'string' ? declared(head) : framing.length
+  if (field.kind === 'malformed') return { ...reject('expectation', new FST_ERR_EXPECTATION_FAILED(`malformed Expect field (${field.reason})`)), declaredLength, framed }
+  if (field.kind === 'unsupported') return { ...reject('expectation', new FST_ERR_EXPECTATION_FAILED(`unsupported expectation ${field.expectations.map((e) => JSON.stringify(e)).join(', ')}`)), declaredLength, framed }
+  if (typeof framing === 'string') return { ...reject('framing', new FST_ERR_EXPECT_INVALID_FRAMING(framing)), declaredLength, framed }
+  return { action: framing.hasBody ? 'wait' : 'no-body', declaredLength }
+}
+
+/** Content-Length when it is a number, whatever else is wrong with the framing. */
+function declared (head: RequestHead): number | undefined {
+  const length = parseContentLength(head.headers['content-length'])
+  return typeof length === 'number' ? length : undefined
 }
 
 /** What a route declares about the bodies it takes. */
-export interface RouteRules {
+export interface BodyRules {
   /** `config.expect.contentTypes`. */
   readonly contentTypes: readonly MediaRange[] | undefined
   /** Media types of `schema.body.content`. */
@@ -83,7 +91,7 @@ export interface RouteRules {
 const PASS = Object.freeze({ action: 'pass' as const })
 
 /** The route's rules against a head that frames a body: 415 before 413, as Fastify orders them. */
-export function checkRules (head: RequestHead, rules: RouteRules, declaredLength: number | undefined): Rejection | typeof PASS {
+export function checkRules (head: RequestHead, rules: BodyRules, declaredLength: number | undefined): Rejection | typeof PASS {
   const contentType = head.headers['content-type']
   const declared = rules.contentTypes !== undefined || rules.schemaContentTypes !== undefined
   if (declared) {

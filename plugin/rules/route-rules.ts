@@ -1,23 +1,30 @@
 // A route's rules, applied before its body is read: declared media types, the
 // route's own bodyLimit (also for streaming parsers and chunked bodies), its
-// header schema and its own check. One preParsing hook, on the routes that
-// declare a rule and no others; it applies to every request that carries a body,
-// with or without Expect, so a request gets the same answer either way.
-// preParsing runs after every onRequest hook (auth, rate limits, load shedding),
-// whatever the registration order or the instrumentation wrapping the hooks.
-import { Readable, Transform } from 'node:stream'
-import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+// header schema and its own check, and the limits and parsers of the route's
+// body model (body/model.ts). One preParsing hook, on the routes where the
+// plugin has something to do and no others; it applies to every request that
+// carries a body, with or without Expect, so a request gets the same answer
+// either way. preParsing runs after every onRequest hook (auth, rate limits,
+// load shedding), whatever the registration order or the instrumentation
+// wrapping the hooks. And one onSend hook there: an answer given with the body
+// unread closes in stages if Node closes the connection (a proxy's HTTP/1.0).
+import type { Readable } from 'node:stream'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { sendContinue, stateOf, type Settled } from '../way-in/continue'
-import type { Linger } from '../connection/linger'
-import { bodyFraming, checkRules, headOf, type RouteRules } from '../decision/decide'
+import type { Connections } from '../connection/close'
+import { bodyFraming, headOf, type BodyRules } from '../decision/decide'
 import { FST_ERR_CTP_BODY_TOO_LARGE } from '../decision/errors'
 import { validateHeaders, type SchemaErrorFormatter } from './header-schema'
-import { parseMediaRanges, mediaTypeOf, type MediaRange } from '../decision/media-type'
+import { mediaTypeOf, parseMediaRanges, type MediaRange } from '../decision/media-type'
 import { validateRouteConfig, type ResolvedOptions, type SendContinue } from '../options'
+import { buildModel, type BodyModel } from '../body/model'
+import { fateOf } from '../body/fate'
+import { holdToLimit } from '../body/limit'
+import type { Internals } from '../internals/fastify'
 
 export type ExpectCheck = (request: FastifyRequest, reply: FastifyReply) => unknown
 
-export interface RoutePolicy extends RouteRules {
+export interface RoutePolicy extends BodyRules {
   /** The route has a header schema: checked before the body of expectation requests. */
   readonly headers: boolean
   readonly check: ExpectCheck | undefined
@@ -26,45 +33,58 @@ export interface RoutePolicy extends RouteRules {
 
 type PreParsingDone = (err: Error | null, payload?: Readable) => void
 type PreParsing = (request: FastifyRequest, reply: FastifyReply, payload: Readable, done: PreParsingDone) => void
+type OnSend = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void) => void
 
-/**
- * From the plugin's onRoute hook. The route may still change: onRoute hooks
- * added later can set bodyLimit, schema or config. Fastify reads the route's
- * preParsing hooks after the last onRoute hook, and binds them when the app
- * gets ready: an accessor there takes the route as it finally stands.
- */
-/** What the plugin's hooks share: its options, where decisions are reported, the staged close. */
+/** What the plugin's hooks share: its options, where decisions are reported, the connections' fate, Fastify's internals. */
 export interface Wiring {
   readonly options: ResolvedOptions
   readonly settled: Settled
-  readonly linger: Linger
+  readonly connections: Connections
+  readonly internals: Internals
 }
 
-export function installRules (route: RouteOptions, formatter: SchemaErrorFormatter | undefined, wiring: Wiring): void {
-  const { options } = wiring
+type HookList = RouteOptions['preParsing'] | RouteOptions['onSend']
+
+/**
+ * From the plugin's onRoute hook. The route may still change: onRoute hooks
+ * added later can set bodyLimit, schema or config, and parsers may still be
+ * added. Fastify reads the route's hooks after the last onRoute hook, and binds
+ * them when the app gets ready: accessors there take the route as it finally
+ * stands, and compute its body model then (each read recomputes it in place).
+ */
+export function installRules (route: RouteOptions, instance: FastifyInstance, wiring: Wiring): void {
+  const { options, internals } = wiring
   const name = `${[route.method].flat().join(',')} ${route.url}`
-  let hooks = route.preParsing
-  let hook: { policy: RoutePolicy | undefined } | undefined
+  const serverLimit = instance.initialConfig.bodyLimit ?? 1024 * 1024
+  const formatter = (): SchemaErrorFormatter | undefined =>
+    (route.schemaErrorFormatter as SchemaErrorFormatter | undefined) ?? internals.schemaErrorFormatter(instance)
+  const lists: { preParsing: HookList, onSend: HookList } = { preParsing: route.preParsing, onSend: route.onSend }
+  let shared: { model: BodyModel } | undefined
   const install = (): void => {
-    const policy = policyOf(route, name, options)
-    if (hook !== undefined) {
-      hook.policy = policy
-    } else if (policy !== undefined) {
-      hook = { policy }
-      const own = hooks === undefined ? [] : [hooks].flat()
-      hooks = [...own, createRuleHook(hook, (route.schemaErrorFormatter as SchemaErrorFormatter | undefined) ?? formatter, wiring)] as RouteOptions['preParsing']
+    // `config.expect: false`: plain Fastify on this route, parsers' limits included.
+    const off = (route.config as { expect?: unknown } | undefined)?.expect === false
+    const model = buildModel(policyOf(route, name, options), off ? undefined : internals.parsers(instance), serverLimit)
+    if (shared !== undefined) {
+      shared.model = model
+    } else if (model.acts) {
+      shared = { model }
+      const own = (list: HookList): unknown[] => list === undefined ? [] : [list].flat()
+      lists.preParsing = [...own(lists.preParsing), createRuleHook(shared, formatter(), wiring)] as HookList
+      lists.onSend = [...own(lists.onSend), createStagedClose(wiring.connections)] as HookList
     }
   }
   install() // also reports a bad config.expect at once, naming the route
-  Object.defineProperty(route, 'preParsing', {
-    get () {
-      install()
-      return hooks
-    },
-    set (value: RouteOptions['preParsing']) { hooks = value },
-    enumerable: true,
-    configurable: true
-  })
+  for (const hook of ['preParsing', 'onSend'] as const) {
+    Object.defineProperty(route, hook, {
+      get () {
+        install()
+        return lists[hook]
+      },
+      set (value: HookList) { lists[hook] = value },
+      enumerable: true,
+      configurable: true
+    })
+  }
 }
 
 /** What the route declares, or undefined when it declares nothing the plugin applies. */
@@ -87,37 +107,30 @@ export function policyOf (route: Pick<RouteOptions, 'bodyLimit' | 'schema' | 'co
   return declares ? policy : undefined
 }
 
-function createRuleHook (hook: { policy: RoutePolicy | undefined }, formatter: SchemaErrorFormatter | undefined, { settled, linger }: Wiring): PreParsing {
+function createRuleHook (shared: { model: BodyModel }, formatter: SchemaErrorFormatter | undefined, { settled, connections }: Wiring): PreParsing {
   return function fastifyExpectRules (request, reply, payload, done) {
-    const policy = hook.policy
+    const model = shared.model
     const raw = request.raw
     const head = headOf(raw)
     const framing = bodyFraming(head)
-    if (policy === undefined || typeof framing === 'string' || !framing.hasBody) {
+    if (!model.acts || typeof framing === 'string' || !framing.hasBody) {
       done(null, payload)
       return
     }
     const state = stateOf(raw)
     const refuse = (reason: string, error: Error): void => {
       if (state !== undefined) state.reason = reason
-      keepNoBody(reply, linger)
+      connections.closeAfterReply(reply)
       done(error)
     }
-    const verdict = checkRules(head, policy, framing.length)
-    if (verdict.action === 'reject' && verdict.reason === 'body-limit' && !hasParser(request)) {
-      // Fastify answers 415 before any parser reads, as it orders them: so the 413
-      // waits for a read (a parser matched by a RegExp or the catch-all), if any.
-      if (state !== undefined) state.reason = verdict.reason
-      keepNoBody(reply, linger)
-      done(null, refusing(verdict.error, reply))
+    const fate = fateOf(head, framing, model)
+    if (fate.action === 'reject') {
+      refuse(fate.reason, fate.error)
       return
     }
-    if (verdict.action === 'reject') {
-      refuse(verdict.reason, verdict.error)
-      return
-    }
+    const policy = model.policy
     // Without Expect, Fastify validates the headers after the body, with the same answer.
-    if (state !== undefined && policy.headers) {
+    if (state !== undefined && policy?.headers === true) {
       const error = validateHeaders(request, formatter)
       if (error !== undefined) {
         refuse('headers', error)
@@ -131,16 +144,29 @@ function createRuleHook (hook: { policy: RoutePolicy | undefined }, formatter: S
         done(null, payload)
         return
       }
-      if (state !== undefined && policy.sendContinue === 'after-checks') sendContinue(raw, state, settled)
-      done(null, policy.bodyLimit !== undefined && framing.length === undefined ? limited(payload, policy.bodyLimit, reply, linger) : payload)
+      // Fastify answers 415 itself from the head, before any read: no 100, nothing to hold.
+      if (fate.action === 'fastify-415') {
+        done(null, payload)
+        return
+      }
+      if (state !== undefined && policy?.sendContinue === 'after-checks') sendContinue(raw, state, settled)
+      if (fate.limit === undefined) {
+        done(null, payload)
+        return
+      }
+      done(null, holdToLimit(raw, payload, fate.limit, (stream) => {
+        connections.closeAfterReply(reply)
+        fail(stream, new FST_ERR_CTP_BODY_TOO_LARGE(), reply)
+      }))
     }
-    if (policy.check === undefined) {
+    const check = policy?.check
+    if (check === undefined) {
       proceed()
       return
     }
     let result: unknown
     try {
-      result = policy.check(request, reply)
+      result = check(request, reply)
     } catch (error) {
       refuse('check', toError(error))
       return
@@ -150,40 +176,12 @@ function createRuleHook (hook: { policy: RoutePolicy | undefined }, formatter: S
   }
 }
 
-/**
- * A body of unknown length (chunked, or HTTP/2 without Content-Length), cut at
- * the route's limit as it streams, for every parser: 413, and the connection
- * ends rather than reading the rest.
- */
-function limited (payload: Readable, limit: number, reply: FastifyReply, linger: Linger): Readable {
-  let received = 0
-  const counter = new Transform({
-    transform (chunk: Buffer, _encoding, callback) {
-      received += chunk.length
-      if (received <= limit) {
-        callback(null, chunk)
-        return
-      }
-      payload.unpipe(counter)
-      keepNoBody(reply, linger)
-      fail(counter, new FST_ERR_CTP_BODY_TOO_LARGE(), reply)
-      callback()
-    }
-  })
-  return payload.pipe(counter)
-}
-
-/** A parser registered for the request's media type (or the catch-all): Fastify will not answer 415 itself. */
-function hasParser (request: FastifyRequest): boolean {
-  const media = mediaTypeOf(request.headers['content-type'] ?? '')
-  return media !== undefined && (request.server.hasContentTypeParser(`${media.type}/${media.subtype}`) || request.server.hasContentTypeParser('*'))
-}
-
-/** A body that is refused the first time anything reads it, without reading the request. */
-function refusing (error: Error, reply: FastifyReply): Readable {
-  return new Readable({
-    read () { fail(this, error, reply) }
-  })
+/** An answer may go out with the body unread (an onRequest hook's, Fastify's 415): if Node closes the connection, in stages. */
+function createStagedClose (connections: Connections): OnSend {
+  return function fastifyExpectStagedClose (request, reply, payload, done) {
+    connections.closeInStages(request.raw)
+    done(null, payload)
+  }
 }
 
 /**
@@ -198,17 +196,6 @@ function fail (stream: Readable, error: Error, reply: FastifyReply): void {
   }
   stream.destroy()
   if (!reply.sent) reply.send(error)
-}
-
-/**
- * A body is refused unread: the connection ends with the answer, as Fastify's
- * own 413 does, so that no byte of it is ever taken for a next request, and
- * in stages, so that the client reads the answer (linger.ts).
- */
-export function keepNoBody (reply: FastifyReply, linger: Linger): void {
-  if (reply.request.raw.httpVersionMajor !== 1 || reply.raw.headersSent) return
-  reply.header('connection', 'close')
-  if (reply.raw.socket !== null) linger.adopt(reply.raw.socket)
 }
 
 /** `schema.body.content` maps media types to schemas (Fastify's per-content-type body schemas). */

@@ -19,6 +19,7 @@ export interface SeenRoute {
  * bodyLimit of its own (no size limit applies, as in Fastify).
  */
 export function warnings (seen: readonly SeenRoute[], options: Pick<ResolvedOptions, 'sendContinue'>, streams: Internals['streams'] = () => undefined): string[] {
+  // `streams`: whether the parser a type meets takes the stream with no limit of its own (undefined: unknown).
   const found: string[] = []
   for (const { name, route, instance } of seen) {
     const policy = policyOf(route, name, options)
@@ -31,7 +32,7 @@ export function warnings (seen: readonly SeenRoute[], options: Pick<ResolvedOpti
         if (!instance.hasContentTypeParser(type)) {
           found.push(`fastify-expect: ${name} declares ${type} (${source}) but no content-type parser takes it there: such uploads get 415. Add one with addContentTypeParser('${type}', ...) in the route's plugin, or remove the type.`)
         } else if (policy.bodyLimit === undefined && streams(instance, type) === true) {
-          found.push(`fastify-expect: ${name} takes ${type} through a parser that reads the stream, and sets no bodyLimit of its own: no size limit applies to those uploads (Fastify applies none to streaming parsers). Set the route's bodyLimit to the largest upload it accepts.`)
+          found.push(`fastify-expect: ${name} takes ${type} through a parser that reads the stream, and neither the route nor the parser sets a bodyLimit: no size limit applies to those uploads (Fastify applies none to streaming parsers). Set the route's bodyLimit (or the parser's) to the largest upload it accepts.`)
         }
       }
     }

@@ -7,6 +7,7 @@
 // them goes out with no 100 and no body sent.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import { onFirstRead } from '../internals/node'
 
 export type RawRequest = IncomingMessage | Http2ServerRequest
 export type RawResponse = ServerResponse | Http2ServerResponse
@@ -58,16 +59,8 @@ export function settle (request: RawRequest, state: ExpectationState, verdict: V
 
 /** Waits for the first read of the body, and settles the verdict if the answer comes first. */
 export function continueOnFirstRead (request: RawRequest, state: ExpectationState, settled: Settled): void {
-  // An own _read shadows the prototype's for this one request; afterwards it
-  // points back to the prototype's (deleting it would turn the object into a
-  // slow dictionary-mode object for the rest of its life).
-  const stream = request as unknown as { _read (size: number): void }
-  const read = stream._read
-  stream._read = function readAfterContinue (this: typeof stream, size: number) {
-    this._read = read
-    sendContinue(request, state, settled)
-    return read.call(this, size)
-  }
+  // The one place where the body's first read is seen (admission control hooks here too).
+  onFirstRead(request, () => { sendContinue(request, state, settled) })
   const response = state.response as RawResponse
   response.once('finish', () => {
     const status = response.statusCode

@@ -13,12 +13,12 @@ import { settle, track, type Settled } from './continue'
 import { parseContentLength } from '../decision/decide'
 import { FST_ERR_EXPECT_INVALID_FRAMING } from '../decision/errors'
 import { framingFault } from '../decision/framing'
-import type { Linger } from '../connection/linger'
+import type { Connections } from '../connection/close'
 
 type RequestListener = (this: EventEmitter, request: IncomingMessage, response: ServerResponse) => void
 
 /** Puts the framing check in front of the request listeners the server has now (Fastify's). */
-export function refuseForbiddenFraming (server: EventEmitter, linger: Linger, settled: Settled): void {
+export function refuseForbiddenFraming (server: EventEmitter, connections: Connections, settled: Settled): void {
   const listeners = server.listeners('request') as RequestListener[]
   if (listeners.length === 0) return
   server.removeAllListeners('request')
@@ -39,7 +39,7 @@ export function refuseForbiddenFraming (server: EventEmitter, linger: Linger, se
     const state = track(request, response, typeof length === 'number' ? length : undefined, 'pending', 'framing')
     // The strict parser already failed on it: Node or Fastify answered and closed.
     if (!request.socket.destroyed && !response.headersSent) {
-      linger.adopt(request.socket)
+      connections.linger.adopt(request.socket)
       answer(response, new FST_ERR_EXPECT_INVALID_FRAMING(fault), true)
     }
     settle(request, state, 'refused', 'framing', settled)

@@ -5,15 +5,14 @@
 import type { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
-import type { Socket } from 'node:net'
 import { continueOnFirstRead, sendContinue, settle, track, type RawRequest, type RawResponse, type Settled } from './continue'
 import { answer } from '../connection/answer'
-import { bodyFraming, decide, headOf, parseContentLength } from '../decision/decide'
+import { decide, headOf } from '../decision/decide'
 import { refuseForbiddenFraming } from './framing-guard'
-import type { Linger } from '../connection/linger'
+import type { Connections } from '../connection/close'
 import type { ResolvedOptions } from '../options'
 import { holdPipelined } from '../connection/pipeline'
-import { resetAfterEarlyAnswer } from '../connection/stream-reset'
+import { nodeHttp } from '../internals/node'
 
 const wired = new WeakSet<EventEmitter>()
 
@@ -21,38 +20,35 @@ export function isWired (server: EventEmitter): boolean {
   return wired.has(server)
 }
 
-export function wireServer (server: EventEmitter, linger: Linger, options: ResolvedOptions, settled: Settled): void {
+export function wireServer (server: EventEmitter, connections: Connections, options: ResolvedOptions, settled: Settled): void {
   wired.add(server)
   server.on('checkContinue', onExpectation)
   server.on('checkExpectation', onExpectation)
   // A lenient parser frames a body it cannot delimit: then, and only then, every
   // request meets the framing rule (Node's strict parser answers 400 and closes itself).
-  if (lenientParser(server)) refuseForbiddenFraming(server, linger, settled)
+  if (lenientParser(server)) refuseForbiddenFraming(server, connections, settled)
 
   function onExpectation (this: EventEmitter, request: RawRequest, response: RawResponse): void {
     if (request.httpVersionMajor === 2) {
-      resetAfterEarlyAnswer((request as { stream: ServerHttp2Stream }).stream)
+      connections.resetStream((request as { stream: ServerHttp2Stream }).stream)
     } else {
       // Only connections that carry an expectation close in stages (HTTP/2 sessions never call destroySoon).
-      linger.adopt(request.socket as Socket)
+      connections.linger.adopt(request.socket)
       holdPipelined(request as IncomingMessage, response as ServerResponse)
     }
     const head = headOf(request)
     const decision = decide(head)
     switch (decision.action) {
       case 'reject': {
-        const framing = bodyFraming(head)
-        const length = parseContentLength(request.headers['content-length'])
-        const state = track(request, response, typeof length === 'number' ? length : undefined, 'pending', decision.reason)
-        answer(response, decision.error, request.httpVersionMajor === 1 && (typeof framing === 'string' || framing.hasBody))
+        const state = track(request, response, decision.declaredLength, 'pending', decision.reason)
+        answer(response, decision.error, request.httpVersionMajor === 1 && decision.framed)
         settle(request, state, decision.reason === 'expectation' ? 'expectation-failed' : 'refused', decision.reason, settled)
         return
       }
       case 'no-body': {
         // Nothing can follow the head, so the connection stays usable whoever answers:
         // Node would otherwise close it for a final status sent without a 100.
-        const node = response as { _expect_continue?: boolean }
-        if (node._expect_continue === true) node._expect_continue = false
+        nodeHttp.forgiveContinue(response)
         settle(request, track(request, response, decision.declaredLength, 'pending'), 'ignored', 'no-body', settled)
         break
       }

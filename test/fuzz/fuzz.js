@@ -9,7 +9,15 @@
 // - the exchange ends with well-formed responses or a close, within a bound;
 // - at most one 100, never a 100 after a final status, none for HTTP/1.0;
 // - nothing follows the final response but the server's close;
-// - the server still answers a fresh connection afterwards.
+// - the server still answers a fresh connection afterwards;
+// - no 100 before an answer decidable from the head (415, 404, 403 from a check,
+//   401 from a hook, 413 for a declared Content-Length over the limit);
+// - a connection whose expectation got a final status without a 100, its body
+//   unsent, is closed by the server (never left open);
+// - no limit escaped: no parser or handler ever saw more than its route's or
+//   parser's limit (checked server-side).
+// The HTTP/2 run (fuzzH2) checks the same over Node's http2 client: streams
+// answered before their body end (END_STREAM or RST_STREAM) within a bound.
 //
 // Shared by test/fuzz.test.ts (a few thousand cases, the plugin from source)
 // and `npm run fuzz` / `node test/fuzz.js [--runs N] [--seed S] [--path P]`
@@ -26,6 +34,8 @@ const EXCHANGE_BOUND_MS = 3000
 const WAIT_MS = 20
 /** The body limit of the main upload route. */
 const LIMIT = 2048
+/** The x-small streaming parser's own limit. */
+const SMALL = 1000
 
 /**
  * @typedef {object} FuzzServer
@@ -39,19 +49,22 @@ const LIMIT = 2048
  * accept a stream, answer without reading, a check that refuses, an own limit,
  * the plugin turned off), the plugin with short bounds, and an idle timeout so
  * that clients that stop halfway are ended.
- * @param {{ Fastify: typeof import('fastify').default, plugin: any, pluginOptions?: Record<string, unknown> }} setup
+ * @param {{ Fastify: typeof import('fastify').default, plugin: any, pluginOptions?: Record<string, unknown>, http2?: boolean }} setup
  * @returns {Promise<FuzzServer>}
  */
-async function startFuzzServer ({ Fastify, plugin, pluginOptions = {} }) {
+async function startFuzzServer ({ Fastify, plugin, pluginOptions = {}, http2 = false }) {
   /** @type {string[]} */
   const problems = []
-  const app = Fastify({
+  /** @type {(options: object) => import('fastify').FastifyInstance} */
+  const build = /** @type {any} */ (Fastify)
+  const app = build({
+    ...(http2 ? { http2: true } : {}),
     connectionTimeout: 200,
     forceCloseConnections: true,
     logger: {
       level: 'warn',
       stream: {
-        write (line) {
+        write (/** @type {string} */ line) {
           const entry = JSON.parse(line)
           if (entry.level >= 50) problems.push(`logged at ${entry.level}: ${entry.msg} ${entry.err?.stack ?? ''}`)
         }
@@ -59,6 +72,10 @@ async function startFuzzServer ({ Fastify, plugin, pluginOptions = {} }) {
     }
   })
   await app.register(plugin, { lingerTimeout: 300, ...pluginOptions })
+  // An auth hook: x-token: bad gets 401 from the head.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.headers['x-token'] === 'bad') return reply.code(401).send({ error: 'who are you' })
+  })
   app.addHook('onResponse', async (request) => {
     const info = /** @type {{ verdict?: string, continueSent: boolean }} */ (/** @type {any} */ (plugin).expectationOf(request))
     if (info.verdict === 'refused' && info.continueSent) problems.push(`a 100 went out for a refused request: ${request.method} ${request.url}`)
@@ -70,7 +87,49 @@ async function startFuzzServer ({ Fastify, plugin, pluginOptions = {} }) {
     // A client gone halfway is the client's error, not the server's.
     payload.on('error', (/** @type {Error} */ err) => done(Object.assign(err, { statusCode: 400 })))
   })
+  // A streaming parser with a limit of its own (Fastify ignores it; the plugin applies it).
+  // The limit that applies: the route's own bodyLimit first (as Fastify orders them), else the
+  // parser's; none on the route with `config.expect: false` (plain Fastify applies none to streams).
+  /** @type {Record<string, number>} */
+  const routeLimits = { '/upload': LIMIT, '/raw': LIMIT, '/legacy': Infinity }
+  app.addContentTypeParser('application/x-small', { bodyLimit: SMALL }, (request, payload, done) => {
+    let bytes = 0
+    const limit = routeLimits[request.routeOptions.url ?? ''] ?? SMALL
+    payload.on('data', (/** @type {Buffer} */ chunk) => {
+      bytes += chunk.length
+      if (bytes > limit) problems.push(`limit escaped: the x-small parser saw ${bytes} bytes on ${request.url}`)
+    })
+    payload.on('end', () => done(null, { bytes }))
+    payload.on('error', (/** @type {Error} */ err) => done(Object.assign(err, { statusCode: /** @type {any} */ (err).statusCode ?? 400 })))
+  })
+  // A streaming parser that hands the body on unread: the handler reads request.raw.
+  app.addContentTypeParser('application/x-raw', (request, payload, done) => { done(null) })
   app.get('/health', async () => 'ok')
+  app.route({
+    method: ['POST', 'PUT'],
+    url: '/raw',
+    bodyLimit: LIMIT,
+    handler: async (request) => {
+      let bytes = 0
+      try {
+        for await (const chunk of request.raw) {
+          bytes += /** @type {Buffer} */ (chunk).length
+          if (bytes > LIMIT) problems.push(`limit escaped: a handler read ${bytes} bytes of request.raw on a ${LIMIT}-byte route`)
+        }
+      } catch (error) {
+        // A client gone halfway is the client's error, not the server's.
+        throw Object.assign(/** @type {Error} */ (error), { statusCode: 400 })
+      }
+      return { bytes }
+    }
+  })
+  app.route({
+    method: ['POST', 'PUT'],
+    url: '/after-checks',
+    config: { expect: { sendContinue: 'after-checks', check: (/** @type {any} */ request) => { if (request.headers['x-deny'] !== undefined) throw Object.assign(new Error('denied'), { statusCode: 403 }) } } },
+    handler: async (request) => ({ body: typeof request.body })
+  })
+  app.route({ method: ['POST', 'PUT'], url: '/plain', handler: async (request) => ({ body: typeof request.body }) })
   app.route({ method: ['POST', 'PUT'], url: '/upload', bodyLimit: LIMIT, handler: async (request) => ({ ok: true, body: typeof request.body }) })
   app.route({ method: ['POST', 'PUT'], url: '/ignore', handler: async (request, reply) => reply.code(202).send('not reading') })
   app.route({
@@ -94,7 +153,8 @@ async function startFuzzServer ({ Fastify, plugin, pluginOptions = {} }) {
  * @property {string[]} contentLength Content-Length lines
  * @property {string[]} transferEncoding Transfer-Encoding lines
  * @property {string | undefined} contentType
- * @property {boolean} deny send x-deny (the /check route refuses)
+ * @property {boolean} deny send x-deny (the /check and /after-checks routes refuse)
+ * @property {boolean} [badToken] send x-token: bad (the auth hook refuses)
  * @property {number} bodySize body bytes the client has
  * @property {'wait' | 'now' | 'halfway' | 'halfway-end' | 'after-answer' | 'never'} client
  */
@@ -117,18 +177,19 @@ const contentLengthKind = fc.constantFrom('right', 'right', 'right', 'missing', 
 /** @type {fc.Arbitrary<FuzzCase>} */
 const fuzzCase = fc.record({
   method: fc.constantFrom('POST', 'PUT'),
-  path: fc.constantFrom('/upload', '/upload', '/ignore', '/check', '/legacy', '/nowhere'),
+  path: fc.constantFrom('/upload', '/upload', '/ignore', '/check', '/legacy', '/nowhere', '/raw', '/after-checks', '/plain'),
   version: fc.constantFrom('HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0'),
   expectLines: fc.oneof({ weight: 1, arbitrary: fc.constant(/** @type {string[]} */ ([])) }, { weight: 5, arbitrary: fc.array(expectValue, { minLength: 1, maxLength: 3 }) }),
   contentLengthKind,
   transferEncoding: fc.oneof({ weight: 6, arbitrary: fc.constant(/** @type {string[]} */ ([])) }, { weight: 3, arbitrary: fc.constantFrom(['chunked'], ['gzip, chunked'], ['identity'], ['chunked', 'chunked'], ['x-garbage']) }),
   contentType: fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom('application/json', 'application/octet-stream', 'application/json; charset=utf-8', 'APPLICATION/OCTET-STREAM; x="y"', 'text/csv', 'text/plain') },
+    { weight: 6, arbitrary: fc.constantFrom('application/json', 'application/octet-stream', 'application/json; charset=utf-8', 'APPLICATION/OCTET-STREAM; x="y"', 'text/csv', 'text/plain', 'application/x-small', 'application/x-raw') },
     { weight: 1, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: printable },
     { weight: 1, arbitrary: binary }
   ),
   deny: fc.boolean(),
+  badToken: fc.boolean(),
   bodySize: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 64 }) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: 12000 }) }),
   client: fc.constantFrom('wait', 'wait', 'now', 'now', 'after-answer', 'halfway', 'halfway-end', 'never')
 }).map((r) => {
@@ -154,6 +215,7 @@ const fuzzCase = fc.record({
     transferEncoding: r.transferEncoding,
     contentType: r.contentType,
     deny: r.deny,
+    badToken: r.badToken,
     bodySize: r.bodySize,
     client: r.client
   })
@@ -171,6 +233,7 @@ function render (c) {
   for (const v of c.transferEncoding) lines.push(`transfer-encoding: ${v}`)
   if (c.contentType !== undefined) lines.push(`content-type: ${c.contentType}`)
   if (c.deny) lines.push('x-deny: 1')
+  if (c.badToken === true) lines.push('x-token: bad')
   const head = Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1')
   const raw = Buffer.alloc(c.bodySize, 0x61)
   const chunked = /chunked\s*$/i.test(c.transferEncoding[c.transferEncoding.length - 1] ?? '')
@@ -188,7 +251,35 @@ function render (c) {
  * @property {string} received everything the server sent, latin1
  * @property {boolean} closed the server closed the connection (FIN or reset)
  * @property {boolean} timedOut the exchange did not end within the bound
+ * @property {boolean} [leftOpen] a refused expectation's connection was still open at the bound
  */
+
+/**
+ * The request carries a 100-continue expectation the server must act on (HTTP/1.1,
+ * a well-formed Expect listing only 100-continue).
+ * @param {FuzzCase} c
+ */
+function expectsContinue (c) {
+  if (c.version !== 'HTTP/1.1' || c.expect.length === 0) return false
+  const elements = c.expect.join(', ').split(',').map((e) => e.trim().toLowerCase()).filter((e) => e !== '')
+  return elements.length > 0 && elements.every((e) => e === '100-continue')
+}
+
+/**
+ * The final status the server gives from the head alone, when one is certain:
+ * no 100 may come before it.
+ * @param {FuzzCase} c
+ * @param {number} status the final status received
+ */
+function decidableFromHead (c, status) {
+  if (status === 401 && c.badToken === true) return true
+  if (status === 404 && c.path === '/nowhere') return true
+  if (status === 403 && c.deny && (c.path === '/check' || c.path === '/after-checks')) return true
+  if (status === 415) return true
+  // 413 with a declared, valid Content-Length: over the limit by the head.
+  if (status === 413 && c.transferEncoding.length === 0 && c.contentLength.length === 1 && /^\d+$/.test(c.contentLength[0] ?? '')) return true
+  return false
+}
 
 /**
  * Runs one case over a fresh connection, as the client it describes.
@@ -203,6 +294,7 @@ function exchange (port, c) {
     let received = ''
     let bodySent = false
     let done = false
+    let awaitingClose = false
     /** @type {NodeJS.Timeout[]} */
     const timers = []
     const finish = (/** @type {boolean} */ closed, /** @type {boolean} */ timedOut) => {
@@ -210,7 +302,7 @@ function exchange (port, c) {
       done = true
       timers.forEach(clearTimeout)
       socket.destroy()
-      resolve({ received, closed, timedOut })
+      resolve({ received, closed, timedOut, leftOpen: awaitingClose && !closed })
     }
     const sendBody = (/** @type {Buffer} */ bytes = body) => {
       if (bodySent || socket.destroyed) return
@@ -226,6 +318,13 @@ function exchange (port, c) {
         if (c.client === 'after-answer' && /close/i.test(parsed.responses.find((r) => r.status >= 200)?.headers.connection ?? '')) {
           sendBody(Buffer.concat([body, Buffer.from(requestHead('GET /health HTTP/1.1', { host: 'fuzz' }))]))
         }
+        // A final status without a 100 to a client still holding its body: the server must end the
+        // connection (its body will never come, and no byte of it may be read as a request).
+        const final = parsed.responses.find((r) => r.status >= 200)
+        if (!bodySent && !parsed.sawContinue && c.client === 'wait' && expectsContinue(c) && (final?.status ?? 0) >= 400 && body.length > 0) {
+          awaitingClose = true
+          return
+        }
         // Wait a little for anything that should not come (a late 100, a second response).
         timers.push(setTimeout(() => finish(false, false), 15))
       }
@@ -240,7 +339,7 @@ function exchange (port, c) {
         sendBody(body.subarray(0, Math.floor(body.length / 2)))
         if (c.client === 'halfway-end') socket.end()
       }
-      timers.push(setTimeout(() => finish(false, true), EXCHANGE_BOUND_MS))
+      timers.push(setTimeout(() => finish(false, !awaitingClose), EXCHANGE_BOUND_MS))
     })
   })
 }
@@ -338,6 +437,8 @@ function violations (c, x) {
   if (c.version === 'HTTP/1.0' && continues > 0) problems.push('a 100 for an HTTP/1.0 request')
   if (continues > 0 && statuses[firstFinal] === 417) problems.push('a 100, then 417')
   if (firstFinal === -1 && !x.closed && !x.timedOut) problems.push('ended without a final response or a close')
+  if (continues > 0 && firstFinal !== -1 && decidableFromHead(c, statuses[firstFinal] ?? 0)) problems.push(`a 100 before ${statuses[firstFinal]}, an answer decidable from the head`)
+  if (x.leftOpen === true) problems.push('a refused expectation\'s connection left open with its body unsent')
   return problems
 }
 
@@ -385,7 +486,7 @@ async function fuzz ({ Fastify, plugin, numRuns, seed, path, pluginOptions, prog
   }
 }
 
-module.exports = { fuzz, fuzzCase, render, exchange, violations, parseResponses, startFuzzServer, EXCHANGE_BOUND_MS }
+module.exports = { fuzz, decidableFromHead, LIMIT, SMALL, WAIT_MS, fuzzCase, render, exchange, violations, parseResponses, startFuzzServer, EXCHANGE_BOUND_MS }
 
 if (require.main === module) {
   const args = process.argv.slice(2)

@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import t from 'tap'
 import { errorCodes } from 'fastify'
-import { bodyFraming, checkRules, decide, parseContentLength, type RequestHead, type RouteRules } from '../../../plugin/decision/decide'
+import { bodyFraming, checkRules, decide, parseContentLength, type RequestHead, type BodyRules } from '../../../plugin/decision/decide'
 import { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING } from '../../../plugin/decision/errors'
 import { parseMediaRanges } from '../../../plugin/decision/media-type'
 
@@ -68,14 +68,14 @@ t.test('decide: the declared length travels with the decision', async (t) => {
   t.same(decide(http11({ expect: E, 'content-length': '0' })), { action: 'no-body', declaredLength: 0 })
 })
 
-const rules = (o: { contentTypes?: string[], schema?: string[], bodyLimit?: number }): RouteRules => ({
+const rules = (o: { contentTypes?: string[], schema?: string[], bodyLimit?: number }): BodyRules => ({
   contentTypes: o.contentTypes === undefined ? undefined : parseMediaRanges(o.contentTypes),
   schemaContentTypes: o.schema === undefined ? undefined : parseMediaRanges(o.schema),
   bodyLimit: o.bodyLimit
 })
 
 // At a route with rules, for a request that frames a body (with or without Expect).
-const routeTable: Array<[string, RouteRules, Headers, number | undefined, 'pass' | 413 | 415]> = [
+const routeTable: Array<[string, BodyRules, Headers, number | undefined, 'pass' | 413 | 415]> = [
   ['no rules that apply', rules({}), { 'content-type': 'text/plain' }, 10, 'pass'],
   ['declared type', rules({ contentTypes: ['image/png'] }), { 'content-type': 'image/png' }, 10, 'pass'],
   ['range', rules({ contentTypes: ['image/*'] }), { 'content-type': 'IMAGE/PNG; x=1' }, 10, 'pass'],

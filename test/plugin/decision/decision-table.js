@@ -33,6 +33,7 @@ const overLimit = JSON.stringify({ data: 'x'.repeat(2000) }) // over the routes'
  * @property {string} decision with Expect, what `expectationOf()` (and the decision channel) says: verdict (reason)
  * @property {string} [note] why the "with Expect" column is what it is, when not obvious
  * @property {string} [todo] a known plugin bug: the row states the right answer and runs as a tap todo
+ * @property {boolean} [rawOnly] a head curl cannot send (it frames the body itself): raw client only
  */
 
 /** @type {readonly Row[]} */
@@ -78,6 +79,23 @@ const rows = [
     decision: 'refused (media-type)'
   },
   {
+    name: 'no parser for the Content-Type, `sendContinue: \'after-checks\'`',
+    request: { path: '/after-checks', type: 'application/x-unknown', body: 'abc' },
+    status: 415,
+    continue: false,
+    who: 'Fastify (no content-type parser): the 100 waits for it, not for the route\'s checks alone',
+    decision: 'refused (media-type)'
+  },
+  {
+    name: 'Content-Length over the server\'s `bodyLimit`, `sendContinue: \'after-checks\'`',
+    request: { path: '/after-checks', type: 'application/json', body: 'x'.repeat(2000), headers: { 'content-length': '892534441483' } },
+    status: 413,
+    continue: false,
+    rawOnly: true,
+    who: 'fastify-expect, from the body model (the limit Fastify applies to that parser)',
+    decision: 'refused (body-limit)'
+  },
+  {
     name: 'type outside `config.expect.contentTypes`',
     request: { path: '/images', type: 'application/json', body: json },
     status: 415,
@@ -119,6 +137,24 @@ const rows = [
     decision: 'continued'
   },
   {
+    name: 'Content-Length over a streaming parser\'s own `bodyLimit` (`addContentTypeParser(type, { bodyLimit })`)',
+    request: { method: 'PUT', path: '/small-parser', type: 'application/x-small', body: Buffer.alloc(2000, 7) },
+    status: 413,
+    continue: false,
+    note: 'Fastify itself ignores a streaming parser\'s limit',
+    who: 'fastify-expect, from the body model',
+    decision: 'refused (body-limit)'
+  },
+  {
+    name: 'chunked body over the route `bodyLimit`, read by the handler from `request.raw`',
+    request: { method: 'PUT', path: '/raw', type: 'application/x-raw', body: Buffer.alloc(3000, 7), chunked: true },
+    status: 413,
+    continue: true,
+    note: 'the size is unknown until the body streams; whoever reads it',
+    who: 'fastify-expect, while the body streams',
+    decision: 'continued'
+  },
+  {
     name: 'header schema fails',
     request: { path: '/tenant', type: 'application/json', body: json },
     status: 400,
@@ -149,6 +185,24 @@ const rows = [
     continue: false,
     who: 'the not-found handler, before the body is parsed (fastify-expect)',
     decision: 'refused (not-found)'
+  },
+  {
+    name: 'invalid `Content-Length`',
+    request: { path: '/items', type: 'application/json', body: json, headers: { 'content-length': '12abc' } },
+    status: 400,
+    continue: false,
+    rawOnly: true,
+    who: 'Node\'s HTTP/1 parser (the plugin, `FST_ERR_EXPECT_INVALID_FRAMING`, for HTTP/2 and lenient parsers)',
+    decision: 'not seen'
+  },
+  {
+    name: 'both `Content-Length` and `Transfer-Encoding`',
+    request: { path: '/items', type: 'application/json', body: json, chunked: true, headers: { 'content-length': String(json.length) } },
+    status: 400,
+    continue: false,
+    rawOnly: true,
+    who: 'Node\'s HTTP/1 parser (the plugin, `FST_ERR_EXPECT_INVALID_FRAMING`, for HTTP/2 and lenient parsers)',
+    decision: 'not seen'
   },
   {
     name: 'unknown expectation (`Expect: foo`)',
@@ -214,4 +268,29 @@ function renderTable (table = rows) {
 
 module.exports = { rows, renderTable }
 
-if (require.main === module) process.stdout.write(renderTable() + '\n')
+const START = '<!-- decision-table:start -->'
+const END = '<!-- decision-table:end -->'
+
+/**
+ * The README with its decision table replaced by the rows' (between the markers).
+ * @param {string} readme
+ */
+function withTable (readme) {
+  const start = readme.indexOf(START)
+  const end = readme.indexOf(END)
+  if (start === -1 || end === -1) throw new Error('README: decision-table markers not found')
+  return `${readme.slice(0, start + START.length)}\n${renderTable()}\n${readme.slice(end)}`
+}
+
+module.exports.withTable = withTable
+
+// `node test/plugin/decision/decision-table.js` prints the table; `--write` writes it into the README.
+if (require.main === module) {
+  if (process.argv.includes('--write')) {
+    const fs = require('node:fs')
+    const file = require('node:path').join(__dirname, '..', '..', '..', 'README.md')
+    fs.writeFileSync(file, withTable(fs.readFileSync(file, 'utf8')))
+  } else {
+    process.stdout.write(renderTable() + '\n')
+  }
+}

@@ -37,7 +37,8 @@ const routes = (app: FastifyInstance): void => {
 t.test('resolveInternals: a Fastify without the symbols gives warnings that name them, and safe answers', async (t) => {
   const warnings: string[] = []
   const internals = resolveInternals({} as FastifyInstance, (message) => { warnings.push(message) })
-  t.equal(warnings.length, 3)
+  t.equal(warnings.length, 4)
+  t.match(warnings.join('\n'), /own setNotFoundHandler not found/)
   t.match(warnings.join('\n'), /"fastify\.serverBindings" not found/)
   t.match(warnings.join('\n'), /"fastify\.schemaErrorFormatter" not found/)
   t.match(warnings.join('\n'), /"fastify\.contentTypeParser" not found/)
@@ -46,7 +47,7 @@ t.test('resolveInternals: a Fastify without the symbols gives warnings that name
   t.equal(internals.streams({} as FastifyInstance, 'application/json'), undefined, 'unknown: no warning')
   const app = Fastify()
   const found = resolveInternals(app, (message) => { warnings.push(message) })
-  t.equal(warnings.length, 3, 'the real Fastify has all three')
+  t.equal(warnings.length, 4, 'the real Fastify has all four')
   t.same(found.serverBindings(app), [])
   t.equal(found.streams(app, 'application/json'), false, 'the JSON parser buffers')
   t.equal(found.streams(app, 'image/png'), undefined, 'no parser: unknown')
@@ -65,7 +66,7 @@ t.test('every Fastify internal missing: a warning each at registration, every re
   app.put('/strict', { schema: { headers: { type: 'object', required: ['x-id'] } } }, async () => 'ok')
   routes(app)
   const port = await listenOnLoopback(t, app)
-  t.equal(lines.filter((l) => /not found/.test(l.msg)).length, 3, 'three warnings')
+  t.equal(lines.filter((l) => /not found/.test(l.msg)).length, 4, 'four warnings')
   await basics(t, port, 'before the body')
   const strict = await upload(port, '/strict', { 'content-length': 2 }, '{}')
   t.equal(strict.status, 400, 'header errors in Fastify\'s default format')

@@ -1,0 +1,69 @@
+// One model of what happens to a route's body, computed once per route when the
+// app gets ready (the route and its parsers are final then): the route's own
+// rules, the parser each media type meets (does it buffer or stream, which
+// limit applies), and whether the plugin has anything to do on the route at
+// all. Every path that decides about a body reads it through fate.ts; none
+// keeps its own copy of these facts.
+import type { ParserRegistry, RegisteredParser } from '../internals/fastify'
+import type { RoutePolicy } from '../rules/route-rules'
+
+/** What a request's Content-Type meets on the route. */
+export interface ParserFate {
+  /**
+   * - `buffered`: Fastify reads the body itself (`parseAs`), up to `limit`, and answers
+   *   413 from the head when Content-Length is over it;
+   * - `streaming`: the parser takes the stream; `limit` is the route's, or the parser's own;
+   * - `none`: no parser takes it: Fastify answers 415 from the head;
+   * - `unknown`: Fastify's registry is out of reach (fallback): a parser exists.
+   */
+  readonly kind: 'buffered' | 'streaming' | 'none' | 'unknown'
+  /** The limit on the body's size, undefined when none applies (a streaming parser, as in Fastify). */
+  readonly limit: number | undefined
+}
+
+export interface BodyModel {
+  /** The route's own rules (config.expect, bodyLimit, schema), or undefined when it declares none. */
+  readonly policy: RoutePolicy | undefined
+  /** The plugin has something to do on this route: own rules, or a streaming parser with its own limit. */
+  readonly acts: boolean
+  /** What a Content-Type value (undefined: none sent) meets on this route. */
+  parser (contentType: string | undefined): ParserFate
+}
+
+const NONE: ParserFate = Object.freeze({ kind: 'none', limit: undefined })
+
+/**
+ * @param serverLimit the server's bodyLimit: Fastify gives it to every parser
+ *   registered without one, so a parser's own limit is one that differs from it.
+ */
+export function buildModel (policy: RoutePolicy | undefined, registry: ParserRegistry | undefined, serverLimit: number): BodyModel {
+  const routeLimit = policy?.bodyLimit
+  const ownLimit = (parser: RegisteredParser): number | undefined =>
+    parser.bodyLimit !== undefined && parser.bodyLimit !== serverLimit ? parser.bodyLimit : undefined
+  const fateOf = (parser: RegisteredParser | undefined): ParserFate => {
+    if (parser === undefined) return NONE
+    if (parser.buffered) return { kind: 'buffered', limit: routeLimit ?? parser.bodyLimit }
+    return { kind: 'streaming', limit: routeLimit ?? ownLimit(parser) }
+  }
+  const streamingWithLimit = registry?.all().some((parser) => !parser.buffered && ownLimit(parser) !== undefined) ?? false
+  if (registry === undefined) {
+    // Fallback: which parser (if any) takes a type is not known; the route's limit applies to every body.
+    const unknown: ParserFate = Object.freeze({ kind: 'unknown', limit: routeLimit })
+    return { policy, acts: policy !== undefined, parser: () => unknown }
+  }
+  // Fastify's registry caches its own lookups; a route sees few distinct values.
+  const seen = new Map<string, ParserFate>()
+  return {
+    policy,
+    acts: policy !== undefined || streamingWithLimit,
+    parser (contentType) {
+      const key = contentType ?? ''
+      let fate = seen.get(key)
+      if (fate === undefined) {
+        fate = fateOf(registry.get(key))
+        if (seen.size < 64) seen.set(key, fate)
+      }
+      return fate
+    }
+  }
+}

@@ -1,0 +1,48 @@
+// The one place that decides how a connection ends after an answer given before
+// its body (as Go's closeAfterReply): HTTP/1 closes after the response, in
+// stages (linger.ts), so that no unread body byte is taken for a request and
+// the client reads the answer; HTTP/2 resets the stream after the response
+// (stream-reset.ts), the session serving on. Everything else keeps Node's own
+// connection handling.
+import type { FastifyReply } from 'fastify'
+import type { ServerHttp2Stream } from 'node:http2'
+import type { Socket } from 'node:net'
+import type { Linger } from './linger'
+import { resetAfterEarlyAnswer } from './stream-reset'
+import type { RawRequest } from '../way-in/continue'
+
+export interface Connections {
+  /** A body is refused unread: the connection (HTTP/1) or the stream (HTTP/2) ends after the answer. */
+  closeAfterReply (reply: FastifyReply): void
+  /** The answer may go out with the body unread: if Node then closes the connection, it closes in stages. */
+  closeInStages (request: RawRequest): void
+  /** An HTTP/2 stream answered before its body ended is reset after the response. */
+  resetStream (stream: ServerHttp2Stream): void
+  readonly linger: Linger
+}
+
+export function createConnections (linger: Linger): Connections {
+  const reset = new WeakSet<ServerHttp2Stream>()
+  const resetStream = (stream: ServerHttp2Stream): void => {
+    if (reset.has(stream)) return
+    reset.add(stream)
+    resetAfterEarlyAnswer(stream)
+  }
+  return {
+    linger,
+    resetStream,
+    closeAfterReply (reply) {
+      const raw = reply.request.raw
+      if (raw.httpVersionMajor === 2) {
+        resetStream((raw as unknown as { stream: ServerHttp2Stream }).stream)
+        return
+      }
+      if (reply.raw.headersSent) return
+      reply.header('connection', 'close')
+      if (reply.raw.socket !== null) linger.adopt(reply.raw.socket)
+    },
+    closeInStages (request) {
+      if (request.httpVersionMajor === 1 && !request.complete) linger.adopt(request.socket as Socket)
+    }
+  }
+}
