@@ -6,7 +6,7 @@
 // GET, HEAD, DELETE or OPTIONS unless told to: without this, such a body goes up
 // as raw bytes, which the upstream reads as the next request.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
-import { bodyFraming, type Framing } from '../plugin/decision/decide'
+import { bodyFraming, type Framing } from '../plugin/decision/framing'
 import { FST_ERR_EXPECT_GATEWAY_FRAMING } from './errors'
 
 export type { Framing }

@@ -16,7 +16,7 @@
 // HTTP/2 stream); a waiting request whose response closes leaves the queue.
 import diagnostics from 'node:diagnostics_channel'
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
-import { bodyFraming, headOf } from '../decision/decide'
+import { bodyFraming, headOf } from '../decision/framing'
 import { FST_ERR_EXPECT_BUSY } from '../decision/errors'
 import type { Connections } from '../connection/close'
 import { holdFirstRead } from '../internals/node'

@@ -1,8 +1,9 @@
 // A request's body, read against its route's model once: who answers from the
 // head alone (the route's rules, or Fastify), and which limit the plugin holds
 // the streamed body to. Pure: the head and the model in, a verdict out.
-import type { RequestHead } from '../decision/decide'
-import { checkRules, type Framing, type Rejection } from '../decision/decide'
+import type { RequestHead } from '../decision/framing'
+import { checkRules, type Rejection } from '../decision/decide'
+import { type Framing } from '../decision/framing'
 import type { BodyModel, ParserFate } from './model'
 
 export type BodyFate =

@@ -4,10 +4,8 @@
 //   expectation (417, bad framing, no body, or wait for the first read);
 // - checkRules(): at a route that declares rules, before its body is read,
 //   for every request with a body, whether it carries Expect or not.
-import type { IncomingHttpHeaders } from 'node:http'
-import type { Http2ServerRequest } from 'node:http2'
 import { parseExpect } from './expect-field'
-import { framingFault } from './framing'
+import { bodyFraming, parseContentLength, type RequestHead } from './framing'
 import { matchesAny, mediaTypeOf, type MediaRange } from './media-type'
 import {
   FST_ERR_CTP_BODY_TOO_LARGE,
@@ -15,28 +13,6 @@ import {
   FST_ERR_EXPECTATION_FAILED,
   FST_ERR_EXPECT_INVALID_FRAMING
 } from './errors'
-
-export interface RequestHead {
-  readonly method?: string
-  readonly httpVersionMajor: number
-  readonly httpVersionMinor: number
-  readonly headers: IncomingHttpHeaders
-  /** HTTP/2 only: the HEADERS frame ended the stream, so there is no body. */
-  readonly endStream?: boolean
-}
-
-type HeadSource = RequestHead & { stream?: Http2ServerRequest['stream'] }
-
-/** The request line and headers of a raw Node request. */
-export function headOf (raw: HeadSource): RequestHead {
-  return {
-    method: raw.method,
-    httpVersionMajor: raw.httpVersionMajor,
-    httpVersionMinor: raw.httpVersionMinor,
-    headers: raw.headers,
-    endStream: raw.stream?.endAfterHeaders
-  }
-}
 
 export type RejectReason = 'expectation' | 'framing' | 'media-type' | 'body-limit'
 
@@ -110,29 +86,4 @@ export function checkRules (head: RequestHead, rules: BodyRules, declaredLength:
 
 function reject (reason: RejectReason, error: Error): Rejection {
   return { action: 'reject', reason, error }
-}
-
-export interface Framing { readonly hasBody: boolean, readonly length: number | undefined }
-
-/** What the headers say about the body, or why they cannot be trusted. */
-export function bodyFraming (head: RequestHead): Framing | string {
-  const length = parseContentLength(head.headers['content-length'])
-  if (typeof length === 'string') return length
-  const chunked = head.headers['transfer-encoding'] !== undefined
-  // RFC 9112 §6.1: both at once is how requests are smuggled; refuse rather than guess.
-  if (chunked && length !== undefined) return 'both Content-Length and Transfer-Encoding'
-  // RFC 9112 §6.3: a body whose end cannot be known.
-  const fault = head.httpVersionMajor === 1 ? framingFault(head.headers, `1.${head.httpVersionMinor}`) : undefined
-  if (fault !== undefined) return `Transfer-Encoding ${JSON.stringify(head.headers['transfer-encoding'])} (${fault})`
-  if (head.httpVersionMajor === 2 && head.endStream !== undefined) return { hasBody: !head.endStream, length }
-  return { hasBody: chunked || (length !== undefined && length > 0), length }
-}
-
-/** Content-Length = 1*DIGIT; a list of identical values counts as one (RFC 9110 §8.6). */
-export function parseContentLength (value: string | string[] | undefined): number | undefined | string {
-  if (value === undefined) return undefined
-  const values = (Array.isArray(value) ? value.join(',') : value).split(',').map((v) => v.trim())
-  if (!values.every((v) => /^\d+$/.test(v))) return `Content-Length ${JSON.stringify(value)} is not a number`
-  if (!values.every((v) => BigInt(v) === BigInt(values[0] as string))) return `conflicting Content-Length values ${JSON.stringify(value)}`
-  return Number(values[0])
 }

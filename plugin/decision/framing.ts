@@ -1,12 +1,15 @@
-// Request framing the RFC forbids (RFC 9112 §6.1, §6.3, §7).
+// What a request head says about its body (RFC 9112 §6.1, §6.3, §7; RFC 9110
+// §8.6): framed or not, its length, or why the framing cannot be trusted. Pure,
+// and free of Fastify: the gateway frames what it forwards with the same code.
 //
 // Node's strict parser already answers 400 itself to a Transfer-Encoding whose
 // final coding is not `chunked`; with `insecureHTTPParser` (or the process flag)
 // such a request reaches the app, its body read until the connection ends. A
 // server MUST answer it with 400 and close the connection: where the body ends
-// cannot be known, so nothing after it can be read as a request. Pure rule here;
-// server-events.ts wires it where the parser is lenient.
+// cannot be known, so nothing after it can be read as a request
+// (way-in/framing-guard.ts wires that rule where the parser is lenient).
 import type { IncomingHttpHeaders } from 'node:http'
+import type { Http2ServerRequest } from 'node:http2'
 
 export type FramingFault =
   /** The final transfer coding is not `chunked`, or there is no coding at all. */
@@ -27,4 +30,51 @@ export function framingFault (headers: IncomingHttpHeaders, httpVersion: string)
   if (codings.length === 0 || codings[codings.length - 1] !== 'chunked') return 'transfer-coding'
   if (codings.indexOf('chunked') !== codings.length - 1) return 'chunked-twice'
   return undefined
+}
+
+export interface RequestHead {
+  readonly method?: string
+  readonly httpVersionMajor: number
+  readonly httpVersionMinor: number
+  readonly headers: IncomingHttpHeaders
+  /** HTTP/2 only: the HEADERS frame ended the stream, so there is no body. */
+  readonly endStream?: boolean
+}
+
+type HeadSource = RequestHead & { stream?: Http2ServerRequest['stream'] }
+
+/** The request line and headers of a raw Node request. */
+export function headOf (raw: HeadSource): RequestHead {
+  return {
+    method: raw.method,
+    httpVersionMajor: raw.httpVersionMajor,
+    httpVersionMinor: raw.httpVersionMinor,
+    headers: raw.headers,
+    endStream: raw.stream?.endAfterHeaders
+  }
+}
+
+export interface Framing { readonly hasBody: boolean, readonly length: number | undefined }
+
+/** What the headers say about the body, or why they cannot be trusted. */
+export function bodyFraming (head: RequestHead): Framing | string {
+  const length = parseContentLength(head.headers['content-length'])
+  if (typeof length === 'string') return length
+  const chunked = head.headers['transfer-encoding'] !== undefined
+  // RFC 9112 §6.1: both at once is how requests are smuggled; refuse rather than guess.
+  if (chunked && length !== undefined) return 'both Content-Length and Transfer-Encoding'
+  // RFC 9112 §6.3: a body whose end cannot be known.
+  const fault = head.httpVersionMajor === 1 ? framingFault(head.headers, `1.${head.httpVersionMinor}`) : undefined
+  if (fault !== undefined) return `Transfer-Encoding ${JSON.stringify(head.headers['transfer-encoding'])} (${fault})`
+  if (head.httpVersionMajor === 2 && head.endStream !== undefined) return { hasBody: !head.endStream, length }
+  return { hasBody: chunked || (length !== undefined && length > 0), length }
+}
+
+/** Content-Length = 1*DIGIT; a list of identical values counts as one (RFC 9110 §8.6). */
+export function parseContentLength (value: string | string[] | undefined): number | undefined | string {
+  if (value === undefined) return undefined
+  const values = (Array.isArray(value) ? value.join(',') : value).split(',').map((v) => v.trim())
+  if (!values.every((v) => /^\d+$/.test(v))) return `Content-Length ${JSON.stringify(value)} is not a number`
+  if (!values.every((v) => BigInt(v) === BigInt(values[0] as string))) return `conflicting Content-Length values ${JSON.stringify(value)}`
+  return Number(values[0])
 }

@@ -12,7 +12,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
 import { stateOf } from '../way-in/continue'
-import { bodyFraming, headOf } from '../decision/decide'
+import { bodyFraming, headOf } from '../decision/framing'
 import type { Connections } from '../connection/close'
 import type { Internals } from '../internals/fastify'
 import { isThenable } from './route-rules'

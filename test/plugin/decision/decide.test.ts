@@ -3,7 +3,8 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import t from 'tap'
 import { errorCodes } from 'fastify'
-import { bodyFraming, checkRules, decide, parseContentLength, type RequestHead, type BodyRules } from '../../../plugin/decision/decide'
+import { checkRules, decide, type BodyRules } from '../../../plugin/decision/decide'
+import { bodyFraming, parseContentLength, type RequestHead } from '../../../plugin/decision/framing'
 import { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING } from '../../../plugin/decision/errors'
 import { parseMediaRanges } from '../../../plugin/decision/media-type'
 
