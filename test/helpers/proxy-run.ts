@@ -63,6 +63,8 @@ export interface ProxyFacts {
   readonly id: string
   readonly proxy: string
   readonly version: string
+  /** The day it was recorded (YYYY-MM-DD): the README's table is one dated sample. */
+  readonly recorded: string
   readonly forwardsExpect: boolean
   readonly proxyContinue: ProxyVariant['proxyContinue']
   readonly uploadBytes: number
@@ -200,6 +202,7 @@ export function proxySuite (t: Test, variants: readonly ProxyVariant[]): void {
           id: variant.id,
           proxy: variant.name,
           version: sides.plugin.version,
+          recorded: new Date().toISOString().slice(0, 10),
           forwardsExpect: variant.forwardsExpect,
           proxyContinue: variant.proxyContinue,
           uploadBytes: UPLOAD_BYTES,
