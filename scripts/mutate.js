@@ -147,10 +147,15 @@ function checker () {
   const config = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.build.json'), { noEmit: true, declaration: false }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })
   const host = ts.createCompilerHost(config.options)
   const overrides = new Map()
+  // Unchanged files are parsed once and handed back as the same objects: the program is then rebuilt
+  // around the one mutated file instead of re-reading the libraries' types each time.
+  const parsed = new Map()
   const getSourceFile = host.getSourceFile
   host.getSourceFile = (name, version, ...rest) => {
     const text = overrides.get(path.resolve(name))
-    return text !== undefined ? ts.createSourceFile(name, text, version) : getSourceFile.call(host, name, version, ...rest)
+    if (text !== undefined) return ts.createSourceFile(name, text, version)
+    if (!parsed.has(name)) parsed.set(name, getSourceFile.call(host, name, version, ...rest))
+    return parsed.get(name)
   }
   const base = ts.createProgram(config.fileNames, config.options, host)
   return (file, text) => {
