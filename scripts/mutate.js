@@ -4,12 +4,13 @@
 // left out of the score: it would "fail" for the wrong reason), then run against the tests that
 // cover its file, found by the test folder mirroring the source folder (plugin/way-in/x.ts ->
 // test/plugin/way-in/*.test.ts; plugin/x.ts -> test/plugin/*.test.ts). A mutant is killed when a
-// test fails or the run exceeds its time budget (a hang the mutant caused); it survives when all pass.
+// test fails or the run exceeds its time budget (twice the folder's unmutated time, plus 20 s: a hang
+// the mutant caused); it survives when all pass.
 // Each mutant runs in a private copy of the tree (the work tree is never written).
 //
 //   npm run mutate                        the CI sample: SAMPLE mutants drawn with a fixed seed
 //   npm run mutate -- --all               every mutant (long)
-//   npm run mutate -- --sample=80 --seed=7 --jobs=2 --budget=90 --min-score=70 --deadline=420 --baseline
+//   npm run mutate -- --sample=80 --seed=7 --jobs=2 --budget=20 --min-score=70 --deadline=420
 //   npm run mutate -- --list              the mutants, without running them
 //   npm run mutate -- --only=plugin/decision   only mutants of files under this path
 //
@@ -23,15 +24,14 @@ const path = require('node:path')
 const ts = require('typescript')
 
 const root = path.join(__dirname, '..')
-const DEFAULTS = { sample: 40, seed: 20261207, jobs: 2, budget: 90, minScore: 0, deadline: 0 }
+const DEFAULTS = { sample: 40, seed: 20261207, jobs: 2, budget: 20, minScore: 0, deadline: 0 }
 
 function parseArgs (argv) {
-  const opts = { ...DEFAULTS, all: false, list: false, only: 'plugin', baseline: false }
+  const opts = { ...DEFAULTS, all: false, list: false, only: 'plugin' }
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=')
     if (key === 'all') opts.all = true
     else if (key === 'list') opts.list = true
-    else if (key === 'baseline') opts.baseline = true
     else if (key === 'only') opts.only = value
     else if (key === 'min-score') opts.minScore = Number(value)
     else if (key in DEFAULTS) opts[key] = Number(value)
@@ -195,16 +195,27 @@ function workspace (index) {
   return dir
 }
 
+/** The test runs under way (each its own process group): ended with the pass, on a signal too. */
+const running = new Set()
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    for (const pid of running) try { process.kill(-pid, 'SIGKILL') } catch {}
+    process.exit(130)
+  })
+}
+
 function runTests (cwd, tests, budgetSeconds) {
   return new Promise((resolve) => {
     const started = Date.now()
     const child = spawn(path.join(root, 'node_modules', '.bin', 'tap'), ['--disable-coverage', '--bail', '--jobs', '1', '--timeout', String(budgetSeconds), '--reporter', 'silent', ...tests],
       { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, CI: process.env.CI ?? '' } })
+    running.add(child.pid)
     child.stdout.resume()
     child.stderr.resume()
     let timedOut = false
     const timer = setTimeout(() => { timedOut = true; try { process.kill(-child.pid, 'SIGKILL') } catch {} }, budgetSeconds * 1000)
     child.on('close', (code) => {
+      running.delete(child.pid)
       clearTimeout(timer)
       resolve({ passed: code === 0 && !timedOut, timedOut, seconds: (Date.now() - started) / 1000 })
     })
@@ -244,14 +255,22 @@ async function main () {
 
   const spaces = Array.from({ length: Math.max(1, opts.jobs) }, (_, i) => workspace(i))
   process.on('exit', () => { for (const dir of spaces) fs.rmSync(dir, { recursive: true, force: true }) })
-  // A test failing unmutated would "kill" every mutant of its folder. .ci/run runs npm test (the same
-  // tests, the same tree) before this pass and stops on a failure; on its own, run with --baseline.
-  if (opts.baseline) {
-    for (const folder of new Set(runnable.map((m) => testsFor(m.file).join(' ')))) {
-      const baseline = await runTests(spaces[0], folder.split(' '), opts.budget * 2)
+  // Each folder's tests run once unmutated first, in parallel across the copies: a test failing there
+  // would "kill" every mutant of its folder (the pass stops), and its time sets the folder's budget per
+  // mutant: twice that, plus --budget seconds, so that only a mutant that hangs the tests (or makes them
+  // far slower) is killed by the clock, however fast or loaded the machine is.
+  const folders = [...new Set(runnable.map((m) => testsFor(m.file).join(' ')))]
+  const budgets = new Map()
+  let nextFolder = 0
+  await Promise.all(spaces.map(async (dir) => {
+    while (nextFolder < folders.length) {
+      const folder = folders[nextFolder++]
+      const baseline = await runTests(dir, folder.split(' '), 600)
       if (!baseline.passed) throw new Error(`mutate: the tests fail unmutated (${folder}); fix them first`)
+      budgets.set(folder, 2 * baseline.seconds + opts.budget)
+      console.log(`  baseline ${baseline.seconds.toFixed(1)} s: ${folder}`)
     }
-  }
+  }))
 
   // --deadline=S: no mutant starts after S seconds (CI's budget); the score is over those that ran.
   const deadline = opts.deadline > 0 ? started + opts.deadline * 1000 : Infinity
@@ -262,7 +281,7 @@ async function main () {
       const target = path.join(dir, m.file)
       fs.writeFileSync(target, m.mutated)
       try {
-        const run = await runTests(dir, testsFor(m.file), opts.budget)
+        const run = await runTests(dir, testsFor(m.file), budgets.get(testsFor(m.file).join(' ')))
         const status = run.timedOut ? 'killed (time budget)' : run.passed ? 'SURVIVED' : 'killed'
         results.push({ ...m, status, detail: `${run.seconds.toFixed(1)} s` })
         console.log(`  ${status.padEnd(20)} ${m.file}:${m.line}  ${m.operator}  ${JSON.stringify(m.original.slice(0, 50))}  (${run.seconds.toFixed(1)} s)`)
