@@ -36,6 +36,7 @@ function parseArgs (argv) {
     else if (key === 'min-score') opts.minScore = Number(value)
     else if (key in DEFAULTS) opts[key] = Number(value)
     else throw new Error(`mutate: unknown option ${arg}`)
+    if (Number.isNaN(opts.minScore) || Object.keys(DEFAULTS).some((k) => Number.isNaN(opts[k]))) throw new Error(`mutate: not a number: ${arg}`)
   }
   return opts
 }
