@@ -260,7 +260,8 @@ async function main () {
   // would "kill" every mutant of its folder (the pass stops), and its time sets the folder's budget per
   // mutant: twice that, plus --budget seconds, so that only a mutant that hangs the tests (or makes them
   // far slower) is killed by the clock, however fast or loaded the machine is.
-  const folders = [...new Set(runnable.map((m) => testsFor(m.file).join(' ')))]
+  const folderOf = (file) => [...testsFor(file)].sort().join(' ')
+  const folders = [...new Set(runnable.map((m) => folderOf(m.file)))]
   const budgets = new Map()
   let nextFolder = 0
   await Promise.all(spaces.map(async (dir) => {
@@ -282,7 +283,7 @@ async function main () {
       const target = path.join(dir, m.file)
       fs.writeFileSync(target, m.mutated)
       try {
-        const run = await runTests(dir, testsFor(m.file), budgets.get(testsFor(m.file).join(' ')))
+        const run = await runTests(dir, testsFor(m.file), budgets.get(folderOf(m.file)))
         const status = run.timedOut ? 'killed (time budget)' : run.passed ? 'SURVIVED' : 'killed'
         results.push({ ...m, status, detail: `${run.seconds.toFixed(1)} s` })
         console.log(`  ${status.padEnd(20)} ${m.file}:${m.line}  ${m.operator}  ${JSON.stringify(m.original.slice(0, 50))}  (${run.seconds.toFixed(1)} s)`)

@@ -26,7 +26,7 @@ interface SetUp {
   /** Why this set-up cannot run with the installed Fastify, if it cannot. */
   unsupported?: string
   /** Asserts that the instrumentation is at work: its report, the hooks as Fastify holds them, the span a handler saw. */
-  active: (t: Test, started: Required<Omit<Started, 'skip'>>, accepted: Accepted[]) => void
+  active: (t: Test, started: Required<Pick<Started, 'apps' | 'report'>>, accepted: Accepted[]) => void
 }
 
 /** The onRequest hooks of PUT /upload in printRoutes' output, e.g. ['auth()']. */
