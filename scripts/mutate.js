@@ -138,7 +138,8 @@ function sample (all, size, seed) {
     const j = Math.floor(next() * (i + 1));
     [copy[i], copy[j]] = [copy[j], copy[i]]
   }
-  return copy.slice(0, size).sort((x, y) => x.file.localeCompare(y.file) || x.start - y.start)
+  // Kept in the drawn order: a run cut short by --deadline is still a random subsample.
+  return copy.slice(0, size)
 }
 
 // ---------------------------------------------------------------------------
