@@ -35,6 +35,11 @@ export interface SeenRequest {
   readonly headBytes: number
   /** The status the server answered with, once its response finished. */
   status: number | undefined
+  /**
+   * HTTP/1.x: the body bytes that crossed the wire for this request (its connection's bytes read less
+   * the head), known when its connection carried it alone; undefined otherwise and over HTTP/2.
+   */
+  body: number | undefined
 }
 
 export interface Observed<T> {
@@ -76,6 +81,8 @@ export async function startUploadApp (t: Test, options: UploadServerOptions = {}
   options.routes?.(app)
   const count = countBytesRead(app.server)
   let seen: SeenRequest[] = []
+  const connectionOf = new Map<SeenRequest, Socket>()
+  const requestsOn = new WeakMap<Socket, number>()
   app.server.on('request', (request: IncomingMessage | Http2ServerRequest, response: { statusCode: number, once: (event: 'finish', listener: () => void) => void }) => {
     const entry: SeenRequest = {
       httpVersion: request.httpVersion,
@@ -84,10 +91,16 @@ export async function startUploadApp (t: Test, options: UploadServerOptions = {}
       expect: request.headers.expect,
       contentLength: request.headers['content-length'],
       headBytes: request.httpVersionMajor === 1 ? headBytes(request as IncomingMessage) : 0,
-      status: undefined
+      status: undefined,
+      body: undefined
     }
     response.once('finish', () => { entry.status = response.statusCode })
     seen.push(entry)
+    if (request.httpVersionMajor === 1) {
+      const socket = (request as IncomingMessage).socket
+      connectionOf.set(entry, socket)
+      requestsOn.set(socket, (requestsOn.get(socket) ?? 0) + 1)
+    }
   })
   const port = await listenOnLoopback(t, app)
   return {
@@ -101,6 +114,12 @@ export async function startUploadApp (t: Test, options: UploadServerOptions = {}
       const result = await exchange()
       await closed(count.open)
       const requests = seen
+      // Every connection has closed: a connection that carried one request read its head and its body only.
+      for (const r of requests) {
+        const socket = connectionOf.get(r)
+        if (socket !== undefined && requestsOn.get(socket) === 1) r.body = socket.bytesRead - r.headBytes
+      }
+      connectionOf.clear()
       const bytesRead = count.bytesRead() - before
       const heads = requests.reduce((sum, r) => sum + r.headBytes, 0)
       return { result, requests, bytesRead, bodyBytes: bytesRead - heads }
@@ -226,6 +245,8 @@ export interface CaseFacts {
   readonly continueSeen?: boolean
   /** How much of the body crossed the wire. */
   readonly body: BodySent
+  /** The client does not wait and is refused while it uploads: whether any body crossed is a race (see `differsFromRecording`). */
+  readonly race?: true
 }
 
 export interface ClientFacts {
@@ -245,21 +266,55 @@ export const RESULTS_DIR = join(__dirname, '..', '..', 'results', 'interop')
 /** `npm run interop:record` sets it: only then do the tests write their facts (`npm test` only reads). */
 export const RECORDING = process.env.INTEROP_RECORD === '1'
 
+/** curl over HTTP/2 loses an answer the server follows with RST_STREAM(NO_ERROR) as error 52 or 92 (see helpers/curl.ts). */
+const LOST_TO_RESET = /^error (52|92)$/
+
 /**
- * Writes the client's facts for the README's table when the test ends, if all its assertions passed
- * and this run records (the facts name versions: the Node running the test, the packages installed).
+ * The recorded case (results/interop) and the one measured now agree, within the stated tolerance:
+ * every cell exactly, except the outcomes of a race the client runs itself. An answer curl lost to the
+ * server's RST_STREAM (error 52/92) stands for that answer; and in a case marked `race` (a client that
+ * does not wait, refused while it uploads) the body may have crossed or not ('none' or 'at once').
+ * Returns what differs, or undefined.
  */
-export function recordFacts (t: Test, facts: () => ClientFacts): void {
-  if (!RECORDING) return
-  t.teardown(() => {
-    if (!t.passing()) return
-    mkdirSync(RESULTS_DIR, { recursive: true })
-    const file = join(RESULTS_DIR, `${facts().id}.json`)
-    // Written whole and renamed: the table test may be reading it at the same time.
-    const temporary = `${file}.${process.pid}.tmp`
-    writeFileSync(temporary, JSON.stringify(facts(), null, 2) + '\n')
-    renameSync(temporary, file)
-  })
+export function differsFromRecording (live: CaseFacts, recorded: CaseFacts): string | undefined {
+  const reported = (c: CaseFacts): string => LOST_TO_RESET.test(c.reported) ? String(c.answered) : c.reported
+  const body = (c: CaseFacts): string => live.race === true && recorded.race === true && c.body === 'at once' ? 'none' : c.body
+  const differences: string[] = []
+  if (live.answered !== recorded.answered) differences.push(`answered ${live.answered}, recorded ${recorded.answered}`)
+  if (reported(live) !== reported(recorded)) differences.push(`reported ${live.reported}, recorded ${recorded.reported}`)
+  if (live.expectSent !== recorded.expectSent) differences.push(`Expect sent ${live.expectSent}, recorded ${recorded.expectSent}`)
+  if ((live.continueSeen === true) !== (recorded.continueSeen === true)) differences.push(`100 seen ${live.continueSeen === true}, recorded ${recorded.continueSeen === true}`)
+  if (body(live) !== body(recorded)) differences.push(`body ${live.body}, recorded ${recorded.body}`)
+  return differences.length === 0 ? undefined : differences.join('; ')
+}
+
+/**
+ * Call at the end of a client's test, with the facts it measured. `npm run interop:record`: they are
+ * written for the README's table when the test ends, if all its assertions passed. Otherwise (`npm run
+ * test:interop`, CI): the README's row is re-measured, each case checked against the recording within
+ * the tolerance of `differsFromRecording` (the client's version may differ: the row names the one recorded).
+ */
+export function recordFacts (t: Test, facts: ClientFacts): void {
+  const file = join(RESULTS_DIR, `${facts.id}.json`)
+  if (RECORDING) {
+    t.teardown(() => {
+      if (!t.passing()) return
+      mkdirSync(RESULTS_DIR, { recursive: true })
+      // Written whole and renamed: the table test may be reading it at the same time.
+      const temporary = `${file}.${process.pid}.tmp`
+      writeFileSync(temporary, JSON.stringify(facts, null, 2) + '\n')
+      renameSync(temporary, file)
+    })
+    return
+  }
+  const recorded = JSON.parse(readFileSync(file, 'utf8')) as ClientFacts
+  t.same(facts.cases.map((c) => c.case), recorded.cases.map((c) => c.case), `${facts.id}: the cases of the README's row`)
+  for (const [i, live] of facts.cases.entries()) {
+    const was = recorded.cases[i]
+    if (was === undefined) continue
+    const difference = differsFromRecording(live, was)
+    t.equal(difference, undefined, `${facts.id}, ${live.case}: as the README's row says${difference === undefined ? '' : ` (${difference})`}`)
+  }
 }
 
 // ---------------------------------------------------------------------------

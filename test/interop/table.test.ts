@@ -4,7 +4,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { bodyWhenRefused, END, README, readResults, renderTable, sendsExpect, START, waits, whenRefused, withTable } from '../../scripts/interop-table'
-import type { CaseFacts, ClientFacts } from '../helpers/interop'
+import { differsFromRecording, type CaseFacts, type ClientFacts } from '../helpers/interop'
 
 t.test('the README shows the table of the recorded results', async (t) => {
   const readme = readFileSync(README, 'utf8')
@@ -60,4 +60,14 @@ t.test('the rows say what the cases show', async (t) => {
 t.test('the README needs its markers', async (t) => {
   t.throws(() => withTable('# no markers\n', '| table |'), /markers/)
   t.equal(withTable(`a\n${START}\nold\n${END}\nb`, '| new |'), `a\n${START}\n| new |\n${END}\nb`)
+})
+
+t.test('re-measured rows: the cells must match their recording, within the stated tolerance', async (t) => {
+  const recorded = refusal(401, { race: true, body: 'at once' })
+  t.equal(differsFromRecording(refusal(401, { race: true, body: 'at once' }), recorded), undefined, 'the same')
+  t.equal(differsFromRecording(refusal(401, { race: true, body: 'none', reported: 'error 92' }), recorded), undefined, 'either outcome of the race, and an answer lost to the reset')
+  t.match(differsFromRecording(refusal(401, { race: true, reported: '200' }), recorded), /reported 200/, 'any other answer differs')
+  t.match(differsFromRecording(refusal(413, { body: 'at once' }), refusal(413)), /body at once, recorded none/, 'a waiting client that sent its body differs')
+  t.match(differsFromRecording(refusal(413, { continueSeen: true }), refusal(413)), /100 seen true/)
+  t.match(differsFromRecording(refusal(413, { expectSent: false }), refusal(413)), /Expect sent false/)
 })

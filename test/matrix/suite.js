@@ -10,7 +10,7 @@ const path = require('node:path')
 const ROOT = path.join(__dirname, '..', '..')
 
 /**
- * Left out of the matrices, run once by `npm test`: the proxy suite tests the proxies (and takes
+ * Left out of the matrices, run once by CI (`npm run test:proxies`, `npm run test:package`): the proxy suite tests the proxies (and takes
  * minutes), the package test packs and installs the package with npm.
  */
 const LEFT_OUT = [/^proxies\//, /^package\//]

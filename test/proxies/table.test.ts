@@ -16,7 +16,8 @@ t.test('one row per recorded proxy setting, each with both apps', async (t) => {
   const results = readResults()
   t.ok(results.length >= 5, `${results.length} proxy settings recorded`)
   t.equal(renderTable(results).split('\n').length, results.length + 2, 'header, rule, one row each')
-  for (const f of results) t.ok(f.plugin.tries > 0 && f.plain.tries > 0 && f.version !== '', f.id)
+  for (const f of results) t.ok(f.plugin.tries > 0 && f.plain.tries > 0 && f.version !== '' && /^\d{4}-\d\d-\d\d$/.test(f.recorded), f.id)
+  t.match(renderSection(results), /The table is one recorded sample \(recorded \d{4}-\d\d-\d\d/, 'labelled as one dated sample')
 })
 
 const tally = (extra: Partial<Tally> = {}): Tally => ({
@@ -28,7 +29,7 @@ t.test('the cells say what the tallies show', async (t) => {
   t.equal(lost(tally({ lost: 3, reported: { 401: 4, 413: 1, 502: 2, 'curl error 55': 1 } })), '**3 of 8** (502 ×2, curl error 55 ×1)')
   t.equal(bytes(tally()), '0 / 0')
   t.equal(bytes(tally({ clientSentMedian: 20 * 1024 * 1024, clientSentMax: 20 * 1024 * 1024, appReadMedian: 2.5 * 1024 * 1024, appReadMax: 9 * 1024 * 1024 })), '20 MiB / 2.5 MiB (max 9 MiB)')
-  const facts = (plugin: Tally, plain: Tally): ProxyFacts => ({ id: 'x', proxy: 'x', version: '1', forwardsExpect: true, proxyContinue: 'never', uploadBytes: 1, plugin, plain })
+  const facts = (plugin: Tally, plain: Tally): ProxyFacts => ({ id: 'x', proxy: 'x', version: '1', recorded: '2026-11-28', forwardsExpect: true, proxyContinue: 'never', uploadBytes: 1, plugin, plain })
   t.match(totals([facts(tally(), tally({ lost: 2 })), facts(tally({ lost: 1 }), tally())]), /1 of 16 refusals were lost with fastify-expect, and 2 of 16 with plain Fastify/)
 })
 
