@@ -2,8 +2,9 @@
 // Raw HTTP/1.1 clients over net sockets, to 127.0.0.1 only, each bounded in count and time.
 'use strict'
 const net = require('node:net')
+const http2 = require('node:http2')
 
-const TIMEOUT_MS = 30000
+const TIMEOUT_MS = 180000
 
 /** @param {string} method @param {string} url @param {Record<string, string | number>} headers @param {string} [body] */
 function request (method, url, headers, body = '') {
@@ -147,4 +148,36 @@ function upload (port, head, size, { waitMs = 1000 } = {}) {
   })
 }
 
-module.exports = { request, load, upload, uploadsKeptAlive }
+/**
+ * `count` HTTP/2 expectation streams one after the other on one h2c session: the head with
+ * `expect: 100-continue`, the body on the 100, until the stream closes (the server resets
+ * a stream it answered before the body).
+ * @param {number} port @param {Record<string, string | number>} headers without :method/:path
+ * @param {string} path @param {Buffer} body @param {number} count
+ * @returns {Promise<Record<number, number>>} final responses by status
+ */
+async function h2Uploads (port, path, headers, body, count) {
+  /** @type {Record<number, number>} */
+  const statuses = {}
+  const session = http2.connect(`http://127.0.0.1:${port}`)
+  session.on('error', () => {})
+  try {
+    for (let i = 0; i < count; i++) {
+      await new Promise((resolve, reject) => {
+        const stream = session.request({ ':method': 'PUT', ':path': path, ...headers, expect: '100-continue' })
+        stream.setTimeout(TIMEOUT_MS, () => stream.destroy(new Error('h2 upload: no answer')))
+        stream.on('continue', () => stream.end(body))
+        let answered = false
+        stream.on('response', (h) => { answered = true; const s = Number(h[':status']); statuses[s] = (statuses[s] ?? 0) + 1 })
+        stream.on('error', (err) => { if (!answered) reject(err) })
+        stream.resume()
+        stream.on('close', resolve)
+      })
+    }
+  } finally {
+    await new Promise((resolve) => session.close(() => resolve(undefined)))
+  }
+  return statuses
+}
+
+module.exports = { request, load, upload, uploadsKeptAlive, h2Uploads }

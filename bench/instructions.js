@@ -1,91 +1,213 @@
 // @ts-check
-// Instructions per request without Expect, counted by valgrind's callgrind: on
-// a shared, noisy machine the one repeatable measure of "costs nothing".
+// Instructions per request, counted by valgrind's callgrind: on a shared, noisy
+// machine the one repeatable measure of what a request costs.
 //
-//   npm run bench:instructions            (about 5 minutes here)
-//   node bench/instructions.js [--requests 1000] [--warmup 2000] [--rounds 3] [--write]
-//   (--write: its section of BENCHMARKS.md, one per Node major)
+//   npm run bench:instructions
+//   (needs an idle machine: 8 processes under callgrind, the one with --routes 50000
+//   routes alone starts in minutes; on a shared 2-core machine at load 25-35 the
+//   processes got 2-3% of a core each and the run could not finish in an hour:
+//   then --scaling 0, fewer --requests, or --only with a few --kinds). Keep the
+//   warm-up: with 400 requests of each kind, V8's optimising compiler (GraphReducer,
+//   Scheduler...) was still most of every window, 250,000-650,000 instructions per
+//   GET against about 57,000 warm (bench/callgrind-top.js shows it).)
+//   node bench/instructions.js [--node /path/to/node] [--requests 1000] [--uploads 100]
+//     [--warmup 2000] [--rounds 2] [--routes 50000] [--keep DIR] [--write]
+//     [--only plain|plugin [--kinds 0,3]]   (one process, those kinds: a quick look)
+//   (--write: its section of BENCHMARKS.md, one per Node major; --keep: the callgrind
+//    dumps, one per process and window, for callgrind_annotate)
 //
-// Three fresh server processes (bench/server.js), each under callgrind with
-// collection off: plain Fastify (A), Fastify with fastify-expect (B), plain again
-// (A2, the A/A control). Each gets the same warm-up of every kind, then, per kind,
-// collection is switched on for exactly `requests` requests and the count dumped,
-// `rounds` times; a process's figure is its best round.
-// Prints a Markdown table: instructions per request and the ratios B/A and A2/A.
+// Three fresh server processes (bench/server.js, 10 routes, an h2c app beside),
+// each under callgrind with collection off, alive together: plain Fastify (A),
+// Fastify with fastify-expect (B), plain again (A2, the A/A control). Each gets
+// the same warm-up of every kind, then, per round and kind, an unmeasured run of
+// that kind and a window: collection on for exactly that many requests on one
+// keep-alive connection (a new connection per upload for refusals), until the
+// server has closed its side, then the count is dumped. A process's figure is its
+// best round (a GC or a JIT compilation in a window only adds); every round's
+// ratio is printed too. The kind "GET right after expectation traffic" has no
+// unmeasured run of its own: it follows expectation uploads, refusals and HTTP/2
+// expectation streams, so it counts the work they leave behind.
+// Beside them, the cost of one expectation upload as the app grows: plain and
+// plugin processes with 10 and `--routes` routes, and the plugin with
+// lingerTimeout 0 (no staged close), serving only uploads.
 'use strict'
-const { spawn, execFileSync } = require('node:child_process')
+const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { load } = require('./client')
-const { KINDS } = require('./overhead')
+const { load, request, upload, uploadsKeptAlive, h2Uploads } = require('./client')
+const { startServer } = require('./procs')
+const { TOKEN, MiB } = require('./server')
 const { writeSection } = require('./sections')
 
 const arg = (/** @type {string} */ name, /** @type {number} */ fallback) => {
   const i = process.argv.indexOf(`--${name}`)
   return i === -1 ? fallback : Number(process.argv[i + 1])
 }
+const option = (/** @type {string} */ name) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i === -1 ? undefined : process.argv[i + 1]
+}
+const NODE = option('node') ?? process.env.BENCH_NODE ?? process.execPath
 const REQUESTS = arg('requests', 1000)
+const UPLOADS = arg('uploads', 100)
 const WARMUP = arg('warmup', 2000)
-const ROUNDS = arg('rounds', 3)
-const BOUND_MS = 10 * 60 * 1000
+const ROUNDS = arg('rounds', 2)
+const ROUTES = arg('routes', 50000)
+const KEEP = option('keep')
+/** --scaling 0: only the three main processes (no uploads-only processes). */
+const SCALING = arg('scaling', 1) !== 0
+/** The bench app's own routes (bench/server.js); the rest of the 10 are extra routes. */
+const BASE_ROUTES = 5
 
-/** @param {'plain' | 'plugin'} mode */
-async function measure (mode) {
+const json = JSON.stringify({ id: 42, name: 'sensor-7', values: [1, 2, 3] })
+const body4k = Buffer.alloc(4096, 0x61)
+const octet = { authorization: TOKEN, 'content-type': 'application/octet-stream' }
+const GET = request('GET', '/ping', {})
+const expectHead = (/** @type {string} */ url, /** @type {number} */ length) => request('PUT', url, { ...octet, 'content-length': length, expect: '100-continue' })
+const REFUSED_SIZE = 2 * MiB
+const acceptedHead = expectHead('/checked/a', 4096)
+const refusedHead = expectHead('/checked/a', REFUSED_SIZE)
+
+/**
+ * @typedef {{ port: number, h2Port?: number, pid: number }} Target
+ * @typedef {object} Kind
+ * @property {string} name
+ * @property {number} status the status every measured request must get
+ * @property {boolean} [uploads] counted per upload (UPLOADS), not per request
+ * @property {(t: Target, n: number) => Promise<Record<number, number>>} run
+ * @property {(t: Target) => Promise<unknown>} [before] instead of an unmeasured run of the kind itself
+ */
+
+/** Refused uploads, each on its own connection, sent as curl does (the body on a 100). @param {Target} t @param {number} n */
+async function refusals (t, n) {
+  /** @type {Record<number, number>} */
+  const statuses = {}
+  for (let i = 0; i < n; i++) {
+    // A client that waits for the 100 as long as it takes (under callgrind a refusal takes far
+    // more than curl's 1 s): the body only ever follows a 100.
+    const r = await upload(t.port, refusedHead, REFUSED_SIZE, { waitMs: 120000 })
+    const s = r.status ?? 0
+    statuses[s] = (statuses[s] ?? 0) + 1
+  }
+  return statuses
+}
+
+/** Expectation traffic of every sort: accepted and refused uploads (HTTP/1.1), accepted and refused streams (HTTP/2). @param {Target} t */
+async function expectationTraffic (t) {
+  await uploadsKeptAlive(t.port, acceptedHead, body4k, 100)
+  await refusals(t, 20)
+  if (t.h2Port !== undefined) {
+    await h2Uploads(t.h2Port, '/checked/a', { ...octet, 'content-length': 4096 }, body4k, 50)
+    await h2Uploads(t.h2Port, '/checked/a', { ...octet, 'content-type': 'text/csv', 'content-length': 4096 }, body4k, 50)
+  }
+}
+
+/** @type {Kind[]} */
+const KINDS = [
+  { name: 'GET, route without rules', status: 200, run: (t, n) => load(t.port, GET, n, 1) },
+  { name: 'small JSON POST, route without rules', status: 200, run: (t, n) => load(t.port, request('POST', '/ingest', { 'content-type': 'application/json', 'content-length': json.length }, json), n, 1) },
+  { name: '4 KiB PUT, route without rules', status: 201, run: (t, n) => load(t.port, request('PUT', '/blobs/a', { ...octet, 'content-length': 4096 }, body4k.toString()), n, 1) },
+  { name: '4 KiB PUT without Expect, route with every rule', status: 201, run: (t, n) => load(t.port, request('PUT', '/checked/a', { ...octet, 'content-length': 4096 }, body4k.toString()), n, 1) },
+  { name: 'accepted 4 KiB expectation upload (waits for the 100), same route', status: 201, run: (t, n) => uploadsKeptAlive(t.port, acceptedHead, body4k, n) },
+  { name: 'refused expectation upload (2 MiB declared, limit 1 MiB), new connection each', status: 413, uploads: true, run: refusals },
+  { name: 'GET right after expectation traffic (HTTP/1.1 and HTTP/2)', status: 200, run: (t, n) => load(t.port, GET, n, 1), before: expectationTraffic }
+]
+const SCALING_KINDS = KINDS.filter((k) => k.name.startsWith('accepted') || k.name.startsWith('refused'))
+
+/** Sockets of the server still open (not yet closed by the server): established or close-wait. @param {number[]} ports */
+function openSockets (ports) {
+  const filter = ports.map((p) => `sport = :${p}`).join(' or ')
+  const out = execFileSync('ss', ['-Htn', 'state', 'established', 'state', 'close-wait', `( ${filter} )`], { encoding: 'utf8' })
+  return out.split('\n').filter((l) => l.trim() !== '').length
+}
+
+/** Polls `read` until it gives a value (60 s at most). @template T @param {() => T | undefined} read @returns {Promise<T>} */
+async function until (read) {
+  for (let waited = 0; waited < 60000; waited += 100) {
+    const value = read()
+    if (value !== undefined) return value
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error('no answer within 60 s')
+}
+
+/**
+ * One server process under callgrind: warm-up, then `rounds` rounds of windows.
+ * @param {string} mode @param {{ kinds: Kind[], extraRoutes: number, http2: boolean, label: string }} setup
+ * @returns {Promise<{ rounds: Record<string, number[]>, lost: Record<string, number>, slow: boolean | undefined, version: string }>}
+ */
+async function measure (mode, { kinds, extraRoutes, http2, label }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fastify-expect-callgrind-'))
-  const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${dir}/out.%p`,
-    process.execPath, path.join(__dirname, 'server.js'), mode], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const timer = setTimeout(() => child.kill('SIGKILL'), BOUND_MS)
+  const server = await startServer(/** @type {any} */ (mode), {
+    node: NODE,
+    extraRoutes,
+    http2,
+    nodeArgs: ['--allow-natives-syntax'],
+    wrap: ['valgrind', '-q', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${dir}/out.%p`]
+  })
+  const ports = [server.port, ...(server.h2Port === undefined ? [] : [server.h2Port])]
+  const control = (/** @type {string} */ flag) => execFileSync('callgrind_control', [flag, String(server.pid)], { stdio: 'ignore' })
+  /** @type {Record<string, number[]>} */
+  const rounds = {}
+  /** @type {Record<string, number>} refusals whose answer the client did not get */
+  const lost = {}
+  let dumps = 0
   try {
-    const port = await new Promise((resolve, reject) => {
-      let out = ''
-      child.stdout.on('data', (chunk) => {
-        out += chunk
-        const match = /\{"port":(\d+)\}/.exec(out)
-        if (match !== null) resolve(Number(match[1]))
-      })
-      child.once('exit', (code) => reject(new Error(`${mode} server exited (${code})`)))
-    })
-    for (const kind of KINDS) await load(port, kind.req, WARMUP, 1)
-    /** @type {Record<string, number>} */
-    const perRequest = {}
-    let dumps = 0
-    const control = (/** @type {string} */ flag) => execFileSync('callgrind_control', [flag, String(child.pid)], { stdio: 'ignore' })
+    const count = (/** @type {Kind} */ kind) => kind.uploads ? UPLOADS : REQUESTS
+    const check = (/** @type {Kind} */ kind, /** @type {Record<number, number>} */ statuses, /** @type {number} */ n) => {
+      if (statuses[kind.status] === n) return
+      // Without the staged close, some clients lose the refusal (a reset): what the staged close buys.
+      if (mode === 'plugin-nolinger' && kind.uploads) {
+        lost[kind.name] = (lost[kind.name] ?? 0) + n - (statuses[kind.status] ?? 0)
+        return
+      }
+      throw new Error(`${label} ${mode}, ${kind.name}: ${JSON.stringify(statuses)}, expected ${n}x ${kind.status}`)
+    }
+    for (const kind of kinds) {
+      if (kind.before !== undefined) await kind.before(server)
+      else check(kind, await kind.run(server, kind.uploads ? Math.ceil(WARMUP / 10) : WARMUP), kind.uploads ? Math.ceil(WARMUP / 10) : WARMUP)
+    }
     for (let round = 0; round < ROUNDS; round++) {
-      for (const kind of KINDS) {
+      for (const kind of kinds) {
+        if (kind.before !== undefined) await kind.before(server)
+        else await kind.run(server, Math.ceil(count(kind) / 5))
+        await until(() => openSockets(ports) === 0 || undefined)
         control('--zero')
         control('--instr=on')
-        await load(port, kind.req, REQUESTS, 1)
+        const statuses = await kind.run(server, count(kind))
+        // The window closes once the server has closed its side of every connection
+        // (a staged close included), and a moment for the handlers that follow.
+        await until(() => openSockets(ports) === 0 || undefined)
+        await new Promise((resolve) => setTimeout(resolve, 200))
         control('--instr=off')
         control('--dump')
+        check(kind, statuses, count(kind))
         // The dump is written when valgrind next runs the process's code: wait for its file.
-        const file = path.join(dir, `out.${child.pid}.${++dumps}`)
+        const file = path.join(dir, `out.${server.pid}.${++dumps}`)
         const total = await until(() => {
           const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : ''
           const match = /^totals: (\d+)/m.exec(text)
           return match === null ? undefined : Number(match[1])
         })
-        // The best round: a GC or a JIT compilation in a window only adds instructions.
-        perRequest[kind.name] = Math.min(perRequest[kind.name] ?? Infinity, total / REQUESTS)
+        if (KEEP !== undefined) {
+          fs.mkdirSync(KEEP, { recursive: true })
+          fs.copyFileSync(file, path.join(KEEP, `${label}-${mode}-r${round}-${kinds.indexOf(kind)}.callgrind`))
+        }
+        ;(rounds[kind.name] ??= []).push(total / count(kind))
       }
     }
-    return perRequest
+    const slow = await server.slowState()
+    return { rounds, lost, slow, version: execFileSync(NODE, ['-v'], { encoding: 'utf8' }).trim() }
   } finally {
-    clearTimeout(timer)
-    child.kill('SIGKILL')
+    await server.close()
     fs.rmSync(dir, { recursive: true, force: true })
   }
 }
 
-/** Polls `read` until it gives a value (30 s at most). @template T @param {() => T | undefined} read @returns {Promise<T>} */
-async function until (read) {
-  for (let waited = 0; waited < 30000; waited += 100) {
-    const value = read()
-    if (value !== undefined) return value
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error('callgrind wrote no dump within 30 s')
-}
+const fmt = (/** @type {number} */ n) => Math.round(n).toLocaleString('en')
+const best = (/** @type {number[] | undefined} */ xs) => xs === undefined ? NaN : Math.min(...xs)
+const state = (/** @type {boolean | undefined} */ slow) => slow === undefined ? 'unknown' : slow ? 'slow' : 'normal'
 
 async function main () {
   try {
@@ -95,25 +217,63 @@ async function main () {
     return
   }
   const started = Date.now()
-  const a = await measure('plain')
-  const b = await measure('plugin')
-  const a2 = await measure('plain')
-  const fmt = (/** @type {number} */ n) => Math.round(n).toLocaleString('en')
+  const only = option('only')
+  if (only !== undefined) {
+    // One process, some kinds (--kinds 3,4): a quick look at one change, nothing written.
+    const picked = (option('kinds') ?? KINDS.map((_, i) => i).join(',')).split(',').map(Number)
+    const kinds = KINDS.filter((_, i) => picked.includes(i))
+    const r = await measure(only, { kinds, extraRoutes: 10 - BASE_ROUTES, http2: true, label: 'only' })
+    for (const kind of kinds) console.log(`${only} | ${kind.name} | ${(r.rounds[kind.name] ?? []).map(fmt).join(' | ')}`)
+    console.log(`${r.version}, slow state ${state(r.slow)}, ${Math.round((Date.now() - started) / 1000)} s`)
+    return
+  }
+  const main = { kinds: KINDS, extraRoutes: 10 - BASE_ROUTES, http2: true, label: 'main' }
+  const small = { kinds: SCALING_KINDS, extraRoutes: 10 - BASE_ROUTES, http2: false, label: 'routes-10' }
+  const large = { kinds: SCALING_KINDS, extraRoutes: ROUTES - BASE_ROUTES, http2: false, label: `routes-${ROUTES}` }
+  // All at once: callgrind counts are the same whatever runs beside them.
+  const [a, b, a2, s, sp, s0, l, lp] = await Promise.all([
+    measure('plain', main), measure('plugin', main), measure('plain', main),
+    ...(SCALING ? [measure('plain', small), measure('plugin', small), measure('plugin-nolinger', small)] : [undefined, undefined, undefined]),
+    ...(SCALING && ROUTES > 10 ? [measure('plain', large), measure('plugin', large)] : [])
+  ])
   const lines = [
-    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}: best of ${ROUNDS} rounds of ${REQUESTS} requests per kind after ${WARMUP} of each kind, one connection (${Math.round((Date.now() - started) / 1000)} s).`,
+    `${a.version}, ${new Date().toISOString().slice(0, 10)}: instructions per request (per upload for refusals), best of ${ROUNDS} rounds of ${REQUESTS} requests (${UPLOADS} refused uploads) per kind after ${WARMUP} of each kind (${Math.ceil(WARMUP / 10)} refusals); ${Math.round((Date.now() - started) / 1000)} s.`,
     '',
-    '| request | plain Fastify (A) | with fastify-expect (B) | plain again (A2) | B/A | A2/A (A/A control) |',
-    '| --- | --- | --- | --- | --- | --- |'
+    '| request | plain Fastify (A) | with fastify-expect (B) | plain again (A2) | B/A | A2/A (A/A control) | B/A, A2/A in each round |',
+    '| --- | --- | --- | --- | --- | --- | --- |'
   ]
   for (const { name } of KINDS) {
-    const [x, y, z] = [a[name] ?? NaN, b[name] ?? NaN, a2[name] ?? NaN]
-    lines.push(`| ${name} | ${fmt(x)} | ${fmt(y)} | ${fmt(z)} | ${(y / x).toFixed(3)} | ${(z / x).toFixed(3)} |`)
+    const [x, y, z] = [best(a.rounds[name]), best(b.rounds[name]), best(a2.rounds[name])]
+    const each = (a.rounds[name] ?? []).map((v, i) => `${((b.rounds[name]?.[i] ?? NaN) / v).toFixed(3)}, ${((a2.rounds[name]?.[i] ?? NaN) / v).toFixed(3)}`).join('; ')
+    lines.push(`| ${name} | ${fmt(x)} | ${fmt(y)} | ${fmt(z)} | ${(y / x).toFixed(3)} | ${(z / x).toFixed(3)} | ${each} |`)
   }
+  lines.push('', `Slow state (V8's feedback for process.nextTick at the end, see the field notes): A ${state(a.slow)}, B ${state(b.slow)}, A2 ${state(a2.slow)}.`)
+  if (s === undefined || sp === undefined || s0 === undefined) return finish(lines, a.version)
+  lines.push('')
+  lines.push('Expectation uploads as the app grows (processes serving only these uploads; B0: the plugin with `lingerTimeout: 0`, Node\'s immediate close instead of the staged one):', '')
+  lines.push('| routes | upload | plain Fastify | with fastify-expect | B/A | B0 (no staged close) |', '| --- | --- | --- | --- | --- | --- |')
+  for (const { name } of SCALING_KINDS) {
+    const short = name.startsWith('accepted') ? 'accepted, keep-alive' : 'refused 413, new connection'
+    lines.push(`| 10 | ${short} | ${fmt(best(s.rounds[name]))} | ${fmt(best(sp.rounds[name]))} | ${(best(sp.rounds[name]) / best(s.rounds[name])).toFixed(3)} | ${fmt(best(s0.rounds[name]))} |`)
+    if (l !== undefined && lp !== undefined) lines.push(`| ${ROUTES.toLocaleString('en')} | ${short} | ${fmt(best(l.rounds[name]))} | ${fmt(best(lp.rounds[name]))} | ${(best(lp.rounds[name]) / best(l.rounds[name])).toFixed(3)} | - |`)
+  }
+  const refusedKind = /** @type {Kind} */ (SCALING_KINDS[1]).name
+  lines.push('', `B0 refusals whose answer the client lost (a reset instead of the 413), in all its warm-up and measured uploads: ${s0.lost[refusedKind] ?? 0}; B: none (every upload of every process got its 413, or the run stops).`)
+  if (l !== undefined && lp !== undefined) {
+    const [accepted, refused] = /** @type {[string, string]} */ (SCALING_KINDS.map((k) => k.name))
+    const x = (/** @type {any} */ big, /** @type {any} */ ten, /** @type {string} */ name) => (best(big.rounds[name]) / best(ten.rounds[name])).toFixed(3)
+    lines.push('', `Plugin, ${ROUTES.toLocaleString('en')} routes against 10: accepted ${x(lp, sp, accepted)}x, refused ${x(lp, sp, refused)}x (plain: ${x(l, s, accepted)}x, ${x(l, s, refused)}x).`)
+  }
+  finish(lines, a.version)
+}
+
+/** Prints the report, and writes it with --write. @param {string[]} lines @param {string} version */
+function finish (lines, version) {
   console.log(lines.join('\n'))
   if (process.argv.includes('--write')) {
     const file = path.join(__dirname, '..', 'BENCHMARKS.md')
-    const major = process.versions.node.split('.')[0]
-    writeSection(file, `instructions-node-${major}`, `## Instructions per request without Expect (Node ${major})\n\nWritten by \`npm run bench:instructions\` (bench/instructions.js --write) with valgrind's callgrind: the repeatable measure on a shared machine. Three fresh server processes of bench/server.js (plain Fastify, Fastify with fastify-expect, plain again as the A/A control), each under callgrind with collection off; the same warm-up, then collection on for exactly the measured requests; a process's figure is its best round (a GC or a JIT compilation in a window only adds).\n\n${lines.join('\n')}`)
+    const major = version.slice(1).split('.')[0]
+    writeSection(file, `instructions-node-${major}`, `## Instructions per request (Node ${major})\n\nWritten by \`npm run bench:instructions\` (bench/instructions.js --write${NODE === process.execPath ? '' : ' --node <Node ' + major + ' binary>'}) with valgrind's callgrind: the repeatable measure on a shared machine. Three fresh server processes of bench/server.js (10 routes, an h2c app beside): plain Fastify (A), Fastify with fastify-expect (B), plain again (A2, the A/A control), each under callgrind with collection off, the same warm-up of every kind; then per round and kind an unmeasured run of the kind and a window of exactly the measured requests on one keep-alive connection (refusals: a new connection each, sent as curl does, the body on a 100), until the server has closed its side of every connection. A process's figure is its best round. "Route with every rule": PUT /checked/:name with bodyLimit, config.expect.contentTypes and a check, schema.body.content and schema.headers; plain Fastify applies the same bodyLimit and schemas (after the body), not config.expect. Plain Fastify answers 100 at once to the expectation uploads, and so receives the refused upload's body until its parser passes the limit. "GET right after expectation traffic": no unmeasured GETs first, but 100 accepted and 20 refused uploads and 100 HTTP/2 expectation streams (50 accepted, 50 refused 415).\n\n${lines.join('\n')}`)
   }
 }
 

@@ -3,11 +3,15 @@
 // Fastify or with fastify-expect. The requests measured without Expect go to
 // routes that declare no rule (a GET, a JSON ingest with a body schema, a
 // streamed upload behind an auth hook); a route with `config.expect` rules and
-// its own bodyLimit takes the expectation uploads.
+// its own bodyLimit takes the expectation uploads; /checked/:name declares every
+// kind of rule (bodyLimit, config.expect.contentTypes and a check, schema.body.content,
+// schema.headers) for the instruction counts (bench/instructions.js).
 //
-//   node bench/server.js plain|plugin [extraRoutes]
+//   node bench/server.js plain|plugin|plugin-nolinger [extraRoutes] [h2]
 //
-// Once listening it sends {port} on its IPC channel (prints it without one), then answers
+// h2: also an h2c app (same routes and registration) on a second port, so that one
+// process serves HTTP/2 expectation streams besides HTTP/1.1.
+// Once listening it sends {port, h2Port} on its IPC channel (prints it without one), then answers
 // { cmd: 'cpu' | 'mem' | 'gc' | 'probe' } with { user, system } / process.memoryUsage() / {}
 // (probe prints V8's feedback for process.nextTick and exits).
 'use strict'
@@ -39,11 +43,18 @@ function countBytes (request, payload, done) {
 /** The i-th route that only makes the app bigger: half GET, half POST with a body limit of its own. @param {number} i */
 const extraRoute = (i) => ({ method: i % 2 === 0 ? 'GET' : 'POST', url: `/x${i.toString(36)}/item` })
 
-/** @param {'plain' | 'plugin'} mode @param {number} extraRoutes */
-async function buildApp (mode, extraRoutes) {
-  const app = Fastify()
+/** The rules route's own check: what an app does with the head (a quota, a tenant), here a header read. @param {import('fastify').FastifyRequest} request */
+function quota (request) {
+  if (request.headers['x-quota'] === 'exceeded') throw Object.assign(new Error('Quota exceeded'), { statusCode: 429 })
+}
+
+/** @param {'plain' | 'plugin' | 'plugin-nolinger'} mode @param {number} extraRoutes @param {boolean} [http2] */
+async function buildApp (mode, extraRoutes, http2 = false) {
+  const app = /** @type {import('fastify').FastifyInstance} */ (/** @type {unknown} */ (http2 ? Fastify({ http2: true }) : Fastify()))
   // First: the plugin reads each route's rules as it is declared.
   if (mode === 'plugin') await app.register(require('..'))
+  // No staged close: Node's immediate close after a refusal (what the staged close costs).
+  if (mode === 'plugin-nolinger') await app.register(require('..'), { lingerTimeout: 0 })
   app.get('/ping', async () => ({ pong: true }))
   app.post('/ingest', { schema: { body: { type: 'object' } } }, async (request) => ({ keys: Object.keys(/** @type {object} */ (request.body)).length }))
   app.register(async function files (app) {
@@ -56,6 +67,16 @@ async function buildApp (mode, extraRoutes) {
       bodyLimit: MiB,
       config: { expect: { contentTypes: ['application/octet-stream'] } }
     }, async (request, reply) => reply.code(201).send({ bytes: /** @type {{ bytes: number }} */ (request.body).bytes }))
+    // Every rule at once. Plain Fastify applies the same bodyLimit, body schema and header
+    // schema (after the body); config.expect (the media types, the check) is the plugin's.
+    app.put('/checked/:name', {
+      bodyLimit: MiB,
+      config: { expect: { contentTypes: ['application/octet-stream'], check: quota } },
+      schema: {
+        headers: { type: 'object', properties: { authorization: { type: 'string' } }, required: ['authorization'] },
+        body: { content: { 'application/octet-stream': { schema: { type: 'object' } } } }
+      }
+    }, async (request, reply) => reply.code(201).send({ bytes: /** @type {{ bytes: number }} */ (request.body).bytes }))
   })
   for (let i = 0; i < extraRoutes; i++) {
     const { method, url } = extraRoute(i)
@@ -66,19 +87,29 @@ async function buildApp (mode, extraRoutes) {
 }
 
 async function main () {
-  const mode = process.argv[2] === 'plugin' ? 'plugin' : 'plain'
+  const mode = process.argv[2] === 'plugin' || process.argv[2] === 'plugin-nolinger' ? process.argv[2] : 'plain'
   const app = await buildApp(mode, Number(process.argv[3] ?? 0))
   await app.listen({ port: 0, host: '127.0.0.1' })
   const port = /** @type {import('node:net').AddressInfo} */ (app.server.address()).port
-  if (!process.send) return console.log(JSON.stringify({ port }))
-  process.send({ port })
+  let h2Port
+  if (process.argv[4] === 'h2') {
+    const h2 = await buildApp(mode, 0, true)
+    await h2.listen({ port: 0, host: '127.0.0.1' })
+    h2Port = /** @type {import('node:net').AddressInfo} */ (h2.server.address()).port
+  }
+  if (!process.send) return console.log(JSON.stringify({ port, h2Port }))
+  process.send({ port, h2Port })
   process.on('message', (/** @type {{ cmd: string }} */ { cmd }) => {
     const gc = /** @type {{ gc?: () => void }} */ (globalThis).gc
     // From a macrotask: no tick item is queued, as in an idle server. V8 keeps an unused
     // object layout through a couple of full GCs: three, as a long-running server has had.
     if (cmd === 'gc' && gc) return setImmediate(() => { gc(); gc(); gc(); process.send?.({}) })
     if (cmd === 'cpu') process.send?.(process.cpuUsage())
-    else if (cmd === 'mem') process.send?.(process.memoryUsage())
+    else if (cmd.startsWith('mark:')) {
+      // Between the phases of a trace (--trace-deopt, --log-ic).
+      console.log(`=== ${cmd.slice(5)}`)
+      process.send?.({})
+    } else if (cmd === 'mem') process.send?.(process.memoryUsage())
     else if (cmd === 'probe') {
       // V8's feedback for process.nextTick (needs --allow-natives-syntax): its
       // DefineKeyedOwnPropertyInLiteral slots build the queued tick item, and
