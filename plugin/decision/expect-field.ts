@@ -31,6 +31,8 @@ const isOws = (code: number): boolean => code === 0x20 || code === 0x09
 /** Parses the Expect field as Node hands it over (repeated lines arrive joined with ", "). */
 export function parseExpect (value: string | readonly string[] | undefined): ExpectField {
   if (value === undefined) return NONE
+  // What clients send: the one expectation, spelled as the RFC spells it.
+  if (value === '100-continue') return CONTINUE
   const text = typeof value === 'string' ? value : value.join(', ')
   const parser = new ListParser(text)
   const others: string[] = []

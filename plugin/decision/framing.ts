@@ -64,7 +64,7 @@ export function bodyFraming (head: RequestHead): Framing | string {
   // RFC 9112 §6.1: both at once is how requests are smuggled; refuse rather than guess.
   if (chunked && length !== undefined) return 'both Content-Length and Transfer-Encoding'
   // RFC 9112 §6.3: a body whose end cannot be known.
-  const fault = head.httpVersionMajor === 1 ? framingFault(head.headers, `1.${head.httpVersionMinor}`) : undefined
+  const fault = chunked && head.httpVersionMajor === 1 ? framingFault(head.headers, `1.${head.httpVersionMinor}`) : undefined
   if (fault !== undefined) return `Transfer-Encoding ${JSON.stringify(head.headers['transfer-encoding'])} (${fault})`
   if (head.httpVersionMajor === 2 && head.endStream !== undefined) return { hasBody: !head.endStream, length }
   return { hasBody: chunked || (length !== undefined && length > 0), length }
@@ -73,6 +73,15 @@ export function bodyFraming (head: RequestHead): Framing | string {
 /** Content-Length = 1*DIGIT; a list of identical values counts as one (RFC 9110 §8.6). */
 export function parseContentLength (value: string | string[] | undefined): number | undefined | string {
   if (value === undefined) return undefined
+  // The usual field, a few digits: no list to split (Number() is exact up to 15 digits).
+  if (typeof value === 'string' && value.length > 0 && value.length <= 15) {
+    let digits = true
+    for (let i = 0; i < value.length && digits; i++) {
+      const code = value.charCodeAt(i)
+      digits = code >= 0x30 && code <= 0x39
+    }
+    if (digits) return Number(value)
+  }
   const values = (Array.isArray(value) ? value.join(',') : value).split(',').map((v) => v.trim())
   if (!values.every((v) => /^\d+$/.test(v))) return `Content-Length ${JSON.stringify(value)} is not a number`
   if (!values.every((v) => BigInt(v) === BigInt(values[0] as string))) return `conflicting Content-Length values ${JSON.stringify(value)}`
