@@ -14,6 +14,7 @@ import http from 'node:http'
 import { join, resolve } from 'node:path'
 import { openConnection } from '../helpers/server'
 import { head, rawRequest } from '../helpers/raw-client'
+import { parseResponses } from '../helpers/responses'
 
 const repo = resolve(__dirname, '..', '..')
 const app = join(__dirname, 'app.mjs')
@@ -61,30 +62,6 @@ async function state (port: number): Promise<{ count: number, ran: string[], war
   return await response.json() as { count: number, ran: string[], warnings: string[] }
 }
 
-interface Parsed { status: number, headers: Record<string, string>, body: string }
-
-/** Splits what came back on a connection into responses (1xx included), in order. */
-function parseResponses (raw: string): Parsed[] {
-  const responses: Parsed[] = []
-  let rest = raw
-  for (;;) {
-    const end = rest.indexOf('\r\n\r\n')
-    if (end === -1) break
-    const [statusLine, ...lines] = rest.slice(0, end).split('\r\n')
-    const headers: Record<string, string> = {}
-    for (const line of lines) {
-      const colon = line.indexOf(':')
-      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
-    }
-    const status = Number((statusLine as string).split(' ')[1])
-    const length = status < 200 ? 0 : Number(headers['content-length'] ?? 0)
-    if (rest.length < end + 4 + length) break
-    responses.push({ status, headers, body: rest.slice(end + 4, end + 4 + length) })
-    rest = rest.slice(end + 4 + length)
-  }
-  return responses
-}
-
 /** A raw connection: write, wait for responses or for the server to close (each wait bounded). */
 async function connection (port: number) {
   const { socket, received, closed } = await openConnection(port, { allowHalfOpen: true })
@@ -98,8 +75,8 @@ async function connection (port: number) {
   return {
     socket,
     write: (data: string) => new Promise<void>((resolve) => { socket.write(data, () => resolve()) }),
-    responses: () => parseResponses(received()),
-    finals: async (count: number) => { await until(() => parseResponses(received()).filter((r) => r.status >= 200).length >= count) },
+    responses: () => parseResponses(received()).responses,
+    finals: async (count: number) => { await until(() => parseResponses(received()).responses.filter((r) => r.status >= 200).length >= count) },
     /** Waits (bounded) for the server to end or reset the connection: true if it did. */
     closedByServer: async (bound: number) => {
       await until(() => ended || closed(), bound)

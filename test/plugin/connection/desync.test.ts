@@ -7,30 +7,7 @@ import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { listen, openConnection, type Listening } from '../../helpers/server'
 import { head } from '../../helpers/raw-client'
-
-interface Response { status: number, headers: Record<string, string>, body: string }
-
-/** Splits what came back on a connection into responses (1xx included), in order. */
-function parseResponses (raw: string): { responses: Response[], rest: string } {
-  const responses: Response[] = []
-  let rest = raw
-  for (;;) {
-    const end = rest.indexOf('\r\n\r\n')
-    if (end === -1) break
-    const [statusLine, ...lines] = rest.slice(0, end).split('\r\n')
-    const headers: Record<string, string> = {}
-    for (const line of lines) {
-      const colon = line.indexOf(':')
-      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
-    }
-    const status = Number((statusLine as string).split(' ')[1])
-    const length = status < 200 ? 0 : Number(headers['content-length'] ?? 0)
-    if (rest.length < end + 4 + length) break
-    responses.push({ status, headers, body: rest.slice(end + 4, end + 4 + length) })
-    rest = rest.slice(end + 4 + length)
-  }
-  return { responses, rest }
-}
+import { parseResponses } from '../../helpers/responses'
 
 /** A connection: write, wait for a number of responses or for the server to close. */
 async function connection (port: number) {
