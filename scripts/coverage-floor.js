@@ -15,7 +15,7 @@ const REPORT = path.join(root, '.tap', 'report', 'coverage-final.json')
 /** Folder -> minimum % of lines, branches and functions (each folder includes the ones beneath it). */
 const FLOORS = {
   'plugin/decision/': { lines: 100, branches: 100, functions: 100 },
-  'plugin/': { lines: 99, branches: 95, functions: 95 },
+  'plugin/': { lines: 99, branches: 93, functions: 95 },
   'gateway/': { lines: 98, branches: 95, functions: 95 },
   'probe/': { lines: 98, branches: 95, functions: 95 }
 }
