@@ -69,9 +69,6 @@ export const cases: Upload[] = [
   { label: 'not found', path: '/nowhere', bytes: 3 * MiB, type: 'image/png', authorized: true, answered: 404 }
 ]
 
-/** @deprecated a skip in CI too: use `requireTool(t, 'curl')` (helpers/tools.ts), which fails there. Kept until decision-table.test.ts moves. */
-export const skip = curl === undefined ? 'curl is not installed (CI installs it: .ci/run)' : false
-
 /** `curl 7.88.1`, from `curl --version`. */
 export async function curlVersion (): Promise<string> {
   const run = await runProgram(curl as string, ['--version'], { timeoutMs: 10_000 })

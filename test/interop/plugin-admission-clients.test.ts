@@ -1,18 +1,20 @@
 // Real clients against an upload server at capacity: curl (`-T` of a file over
 // 1 MiB sends Expect and waits 1 s for the 100: longer than the default 800 ms
 // admission timeout) and the AWS SDK's S3 client (Expect for 2 MiB and more;
-// retries a 503 after the server's Retry-After).
+// retries a 503 after the server's Retry-After). In the interop suite, beside the other tests of
+// real clients.
 import t, { type Test } from 'tap'
 import diagnostics from 'node:diagnostics_channel'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
-import { until, MiB } from '../../helpers/server'
-import { curl, runCurl } from '../../helpers/curl'
-import { S3, startUploadApp, tempDir } from '../../helpers/interop'
-import { uploadApp, uploadHead } from './helpers'
-import { ADMISSION_CHANNEL, type AdmissionMessage } from '../../../plugin/admission/admit'
-const { rawRequest } = require('../../helpers/raw-client.js')
+import { until, MiB } from '../helpers/server'
+import { runCurl } from '../helpers/curl'
+import { requireTool } from '../helpers/tools'
+import { S3, startUploadApp, tempDir } from '../helpers/interop'
+import { uploadApp, uploadHead } from '../plugin/admission/helpers'
+import { ADMISSION_CHANNEL, type AdmissionMessage } from '../../plugin/admission/admit'
+const { rawRequest } = require('../helpers/raw-client.js')
 
 const BODY = Buffer.alloc(1 * MiB, 7)
 
@@ -22,8 +24,8 @@ function onAdmission (t: Test, fn: (m: AdmissionMessage) => void): void {
   t.teardown(() => diagnostics.unsubscribe(ADMISSION_CHANNEL, listener))
 }
 
-t.test('curl -T at capacity: 503 before sending a byte; with --retry it honours Retry-After and gets in', { skip: curl === undefined && process.env.CI !== 'true' ? 'curl not installed' : false }, async (t) => {
-  if (curl === undefined) { t.fail('curl is required on CI'); return }
+t.test('curl -T at capacity: 503 before sending a byte; with --retry it honours Retry-After and gets in', async (t) => {
+  if (requireTool(t, 'curl') === undefined) return
   const server = await uploadApp(t, { maxConcurrentUploads: 1 })
   const file = join(tempDir(t), 'upload.bin')
   writeFileSync(file, Buffer.alloc(2 * MiB, 5))

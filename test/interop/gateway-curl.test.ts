@@ -1,4 +1,4 @@
-// curl, the program, uploading through a Fastify gateway (fastify-expect,
+// curl, the program (interop suite, beside the other curl tests), uploading through a Fastify gateway (fastify-expect,
 // @fastify/http-proxy with expectContinueHandler) to the example upload app.
 // curl adds `Expect: 100-continue` by itself for bodies over 1 MiB and waits up to
 // 1 s for the 100: the refusals below come from the upstream, and curl reports
@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expectContinueHandler } from '../../gateway/index'
-import { curl, runCurl } from '../helpers/curl'
+import { runCurl } from '../helpers/curl'
+import { requireTool } from '../helpers/tools'
 import { startGateway, startUpstream, TOKEN, type Hop } from '../helpers/gateway'
 import { expectPlugin, MiB, until } from '../helpers/server'
 
@@ -30,7 +31,8 @@ function file (t: Test, bytes: number): string {
   return path
 }
 
-t.test('curl through the gateway', { skip: curl === undefined ? 'curl is not installed' : false }, async (t) => {
+t.test('curl through the gateway', async (t) => {
+  if (requireTool(t, 'curl') === undefined) return
   const big = file(t, 2 * MiB)
   for (const c of [
     { label: 'no token', args: ['-H', 'content-type: application/octet-stream'], status: 401 },
