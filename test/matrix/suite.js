@@ -10,10 +10,11 @@ const path = require('node:path')
 const ROOT = path.join(__dirname, '..', '..')
 
 /**
- * Left out of the matrices, run once by CI (`npm run test:proxies`, `npm run test:package`): the proxy suite tests the proxies (and takes
- * minutes), the package test packs and installs the package with npm.
+ * Left out of the matrices, run once by CI (`npm run test:proxies`, `npm run test:package`,
+ * `npm run test:runtimes`): the proxy suite tests the proxies (and takes minutes), the package test
+ * packs and installs the package with npm, the runtime suite runs Bun and Deno (not Node versions).
  */
-const LEFT_OUT = [/^proxies\//, /^package\//]
+const LEFT_OUT = [/^proxies\//, /^package\//, /^runtimes\//]
 
 /** @param {string} root @returns {string[]} the test files the matrices run, relative to root */
 function matrixFiles (root = ROOT) {
