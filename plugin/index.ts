@@ -48,7 +48,7 @@ export interface ExpectationInfo {
   readonly present: boolean
   /** `'none'` without an Expect field; otherwise where the decision stands. */
   readonly verdict: Verdict | 'none'
-  /** Why the verdict is what it is (`http/1.0`, `no-body`, `body-limit`, `media-type`, `headers`, `check`, `not-found`, `hook`, ...). */
+  /** Why the verdict is what it is (`http/1.0`, `no-body`, `body-limit`, `media-type`, `headers`, `check`, `not-found`, `hook`, `busy`, ...). */
   readonly reason: string | undefined
   /** A `100 Continue` was written for this request. */
   readonly continueSent: boolean
