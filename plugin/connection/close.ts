@@ -9,13 +9,14 @@ import type { ServerHttp2Stream } from 'node:http2'
 import type { Socket } from 'node:net'
 import type { Linger } from './linger'
 import { resetAfterEarlyAnswer } from './stream-reset'
-import type { RawRequest } from '../way-in/continue'
+import type { ServerResponse } from 'node:http'
+import type { RawRequest, RawResponse } from '../way-in/continue'
 
 export interface Connections {
   /** A body is refused unread: the connection (HTTP/1) or the stream (HTTP/2) ends after the answer. */
   closeAfterReply (reply: FastifyReply): void
   /** The answer may go out with the body unread: if Node then closes the connection, it closes in stages. */
-  closeInStages (request: RawRequest): void
+  closeInStages (request: RawRequest, response: RawResponse): void
   /** An HTTP/2 stream answered before its body ended is reset after the response. */
   resetStream (stream: ServerHttp2Stream): void
   readonly linger: Linger
@@ -39,10 +40,10 @@ export function createConnections (linger: Linger): Connections {
       }
       if (reply.raw.headersSent) return
       reply.header('connection', 'close')
-      if (reply.raw.socket !== null) linger.adopt(reply.raw.socket)
+      if (reply.raw.socket !== null) linger.adopt(reply.raw.socket, reply.raw as ServerResponse)
     },
-    closeInStages (request) {
-      if (request.httpVersionMajor === 1 && !request.complete) linger.adopt(request.socket as Socket)
+    closeInStages (request, response) {
+      if (request.httpVersionMajor === 1 && !request.complete) linger.adopt(request.socket as Socket, response as ServerResponse)
     }
   }
 }

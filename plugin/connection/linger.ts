@@ -5,9 +5,9 @@
 // socket and destroys it as soon as the response is flushed. If the client is
 // still sending the body, the kernel then answers its bytes with a reset, and
 // many clients lose the response they had not read yet (Node's http client
-// gets EPIPE). So, per connection, the plugin replaces `socket.destroySoon`,
-// which Node calls only there: when the request body is not complete, the
-// connection is taken away from the HTTP parser (nothing it still receives is
+// gets EPIPE). So, for a response after which Node closes the connection, the
+// plugin replaces `socket.destroySoon` just before Node calls it: when the
+// request body is not complete, the connection is taken away from the HTTP parser (nothing it still receives is
 // ever read as a request), its write side is closed after the response, and
 // what the client still sends is read and thrown away until the client closes,
 // or a time or byte bound is reached; then it is closed. The time bound is the
@@ -20,6 +20,7 @@
 // at 1 Gbit/s that is half a second of reading), 1000 sockets at once (beyond
 // it, Node's immediate close). Lingering costs a socket and a timer, no buffer:
 // bytes are dropped as they come.
+import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ResolvedOptions } from '../options'
 import { nodeHttp, type HttpSocket } from '../internals/node'
@@ -28,8 +29,8 @@ import { nodeHttp, type HttpSocket } from '../internals/node'
 export const LINGER_GRACE_MS = 500
 
 export interface Linger {
-  /** A connection that may end with a body unread: it will close in stages (idempotent). */
-  adopt (socket: Socket): void
+  /** The connection may end with this response, its request's body unread: then it closes in stages (idempotent). */
+  adopt (socket: Socket, response: ServerResponse): void
   /** The server is closing: lingering sockets get at most a short grace (none with `force`). */
   close (force: boolean): void
 }
@@ -83,9 +84,17 @@ export function createLinger (options: Pick<ResolvedOptions, 'lingerTimeout' | '
     return closing === undefined ? bound : Math.min(bound, LINGER_GRACE_MS)
   }
 
+  const adopted = new WeakSet<ServerResponse>()
+
   return {
-    adopt (socket) {
-      nodeHttp.replaceDestroySoon(socket, lingeringDestroySoon)
+    adopt (socket, response) {
+      if (adopted.has(response)) return
+      adopted.add(response)
+      // Before Node's own 'finish' listener, which calls destroySoon when the response is the
+      // connection's last: only then does the socket get the staged close (a shape of its own).
+      response.prependOnceListener('finish', () => {
+        if (nodeHttp.mayBeLast(response)) nodeHttp.replaceDestroySoon(socket, lingeringDestroySoon)
+      })
     },
     close (force) {
       closing = { force }

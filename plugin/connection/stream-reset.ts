@@ -12,7 +12,7 @@
 // window). A stream the client left open without a body (HEAD, GET) is reset
 // the same way.
 import { constants, type ServerHttp2Stream } from 'node:http2'
-import { neverReadAgain } from '../internals/node'
+import { neverReadAgain, shadow } from '../internals/node'
 
 /** How long after the response the reset goes out: enough for a client to take the answer in. */
 export const RESET_DELAY_MS = 20
@@ -22,11 +22,11 @@ export function resetAfterEarlyAnswer (stream: ServerHttp2Stream): void {
   // response is out once its headers are (they carry END_STREAM).
   if (stream.writableFinished) {
     const respond = stream.respond
-    stream.respond = function (...args: Parameters<typeof respond>): void {
-      stream.respond = respond
+    const restore = shadow(stream, 'respond', function (this: ServerHttp2Stream, ...args: Parameters<typeof respond>): void {
+      restore()
       respond.apply(this, args)
       answered(stream)
-    }
+    })
   } else {
     stream.once('finish', () => answered(stream))
   }
@@ -34,7 +34,10 @@ export function resetAfterEarlyAnswer (stream: ServerHttp2Stream): void {
 
 function answered (stream: ServerHttp2Stream): void {
   if (stream.readableEnded || stream.destroyed) return
-  stopStream(stream)
+  // Paused, Node reads nothing (so sends no window update); a later resume by
+  // whoever read the body (a parser, Node's compat layer) would acknowledge all
+  // that arrived meanwhile, so nobody may resume it before the reset.
+  neverReadAgain(stream as unknown as Parameters<typeof neverReadAgain>[0])
   // Destroyed too: a stream reset while unread would otherwise wait for a
   // readable end that never comes, and hold its session open.
   const timer = setTimeout(() => {
@@ -42,13 +45,4 @@ function answered (stream: ServerHttp2Stream): void {
     stream.destroy()
   }, RESET_DELAY_MS)
   stream.once('close', () => clearTimeout(timer))
-}
-
-/**
- * Pausing stops Node's reading (and so its window updates); a later resume by
- * whoever read the body (a parser, Node's compat layer) would acknowledge all
- * that arrived meanwhile, so this stream is never resumed again.
- */
-function stopStream (stream: ServerHttp2Stream): void {
-  neverReadAgain(stream as unknown as Parameters<typeof neverReadAgain>[0])
 }

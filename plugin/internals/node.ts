@@ -41,6 +41,8 @@ export const nodeHttp = {
   },
   /** Node closes the connection after this response (Connection: close, HTTP/1.0, or a refused expectation). */
   isLast: (response: ServerResponse): boolean => (response as NodeResponse)._last === true,
+  /** Node may close the connection after this response (true when its `_last` is out of reach). */
+  mayBeLast: (response: ServerResponse): boolean => (response as NodeResponse)._last !== false,
   /** Node's note that a 100 is owed: a final status without one closes the connection. Cleared: it stays usable. */
   forgiveContinue (response: ServerResponse | object): void {
     const node = response as NodeResponse
@@ -63,9 +65,13 @@ export const nodeHttp = {
       handle.readStart()
     }
   },
-  /** Replaces, for this one connection, what Node calls to close it after its last response. */
+  /**
+   * Replaces, for this one connection, what Node calls to close it after its
+   * last response: set just before Node calls it, so only a closing socket
+   * ever has a shape of its own.
+   */
   replaceDestroySoon (socket: Socket, destroySoon: (this: HttpSocket) => void): void {
-    (socket as { destroySoon: () => void }).destroySoon = destroySoon
+    shadow(socket as { destroySoon: () => void }, 'destroySoon', destroySoon)
   },
   /** Node's own destroySoon. */
   destroySoon (socket: HttpSocket): void {
@@ -73,7 +79,34 @@ export const nodeHttp = {
   }
 }
 
-/** HTTP/2: a stream that will never be read again, whoever calls resume() or read() on it later. */
+/**
+ * Gives `object` an own `key` until the returned restore() is called. An own
+ * property gives a Node object another hidden class, and Node's stream code,
+ * shared by every request and connection, then meets one more shape (slower
+ * for all the plain requests that follow, megamorphic at last). Deleting the
+ * property while it is the last one added takes the object back to its former
+ * class; assigning the old value back would leave it a class of its own for life.
+ */
+export function shadow<T extends object, K extends keyof T> (object: T, key: K, value: T[K]): () => void {
+  const own = Object.prototype.hasOwnProperty.call(object, key)
+  const previous = object[key]
+  object[key] = value
+  let restored = false
+  return () => {
+    if (restored) return
+    restored = true
+    if (object[key] !== value) return // shadowed again since, by someone who restores their own
+    if (own) object[key] = previous
+    else delete object[key]
+  }
+}
+
+/**
+ * HTTP/2: a stream that will never be read again, whoever calls resume() or
+ * read() on it. Own methods, kept: the stream is reset a moment later, and
+ * Node has added properties of its own since (deleting then would turn it into
+ * a dictionary).
+ */
 export function neverReadAgain (stream: { pause (): unknown, resume (): unknown, _read (size: number): void }): void {
   stream.pause()
   stream.resume = function resume () { return this }
@@ -82,16 +115,18 @@ export function neverReadAgain (stream: { pause (): unknown, resume (): unknown,
 
 /**
  * Each body chunk Node hands a request stream (HTTP/1 parser, HTTP/2 compat) goes
- * through its push(): an own push sees every byte, whoever reads the stream.
- * `take` returns false to drop the chunk (and ask Node to stop reading).
+ * through its push(): an own push sees every byte, whoever reads the stream,
+ * until the end of the body. `take` returns false to drop the chunk (and ask Node to stop reading).
  */
 export function watchPushes (stream: object, take: (chunk: Buffer) => boolean): void {
-  const own = stream as { push (chunk: unknown, encoding?: BufferEncoding): boolean }
+  type Pushing = { push (chunk: unknown, encoding?: BufferEncoding): boolean }
+  const own = stream as Pushing
   const push = own.push
-  own.push = function watchedPush (this: typeof own, chunk: unknown, encoding?: BufferEncoding): boolean {
+  const restore = shadow(own, 'push', function watchedPush (this: Pushing, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk === null) restore()
     if (chunk === null || !Buffer.isBuffer(chunk)) return push.call(this, chunk, encoding)
     return take(chunk) ? push.call(this, chunk, encoding) : false
-  }
+  })
 }
 
 /**
@@ -99,22 +134,23 @@ export function watchPushes (stream: object, take: (chunk: Buffer) => boolean): 
  * that read goes on (admission: a slot first); later reads are Node's own.
  */
 export function holdFirstRead (stream: object, admit: (proceed: () => void) => void): void {
-  const own = stream as { _read (size: number): void }
+  type Reading = { _read (size: number): void }
+  const own = stream as Reading
   const read = own._read
-  own._read = function readWhenAdmitted (this: typeof own, size: number) {
-    this._read = read
+  const restore = shadow(own, '_read', function readWhenAdmitted (this: Reading, size: number) {
+    restore()
     admit(() => { read.call(this, size) })
-  }
+  })
 }
 
-/** Shadows the stream's _read for its first call, then gives the prototype's back. */
+/** Shadows the stream's _read for its first call, then Node's own again. */
 export function onFirstRead (stream: object, first: () => void): void {
-  const own = stream as { _read (size: number): void }
+  type Reading = { _read (size: number): void }
+  const own = stream as Reading
   const read = own._read
-  own._read = function readOnce (this: typeof own, size: number) {
-    // Points back to the prototype's rather than deleting (which would make the object a slow dictionary).
-    this._read = read
+  const restore = shadow(own, '_read', function readOnce (this: Reading, size: number) {
+    restore()
     first()
     return read.call(this, size)
-  }
+  })
 }

@@ -180,7 +180,7 @@ function createRuleHook (shared: { model: BodyModel }, formatter: SchemaErrorFor
 /** An answer may go out with the body unread (an onRequest hook's, Fastify's 415): if Node closes the connection, in stages. */
 function createStagedClose (connections: Connections): OnSend {
   return function fastifyExpectStagedClose (request, reply, payload, done) {
-    connections.closeInStages(request.raw)
+    connections.closeInStages(request.raw, reply.raw)
     done(null, payload)
   }
 }

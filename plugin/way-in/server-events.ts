@@ -34,7 +34,7 @@ export function wireServer (server: EventEmitter, connections: Connections, opti
       connections.resetStream((request as { stream: ServerHttp2Stream }).stream)
     } else {
       // Only connections that carry an expectation close in stages (HTTP/2 sessions never call destroySoon).
-      connections.linger.adopt(request.socket)
+      connections.linger.adopt(request.socket, response as ServerResponse)
       holdPipelined(request as IncomingMessage, response as ServerResponse)
     }
     const head = headOf(request)
