@@ -143,7 +143,7 @@ async function measure (mode, { kinds, extraRoutes, http2, label }) {
     node: NODE,
     extraRoutes,
     http2,
-    nodeArgs: ['--allow-natives-syntax'],
+    nodeArgs: ['--allow-natives-syntax', ...(process.env.BENCH_V8_FLAGS ?? '').split(' ').filter(Boolean)],
     wrap: ['valgrind', '-q', '--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${dir}/out.%p`]
   })
   const ports = [server.port, ...(server.h2Port === undefined ? [] : [server.h2Port])]

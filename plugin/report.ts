@@ -23,8 +23,8 @@ export interface DecisionMessage {
 }
 
 export function createReport (log: FastifyBaseLogger, level: LogLevel): Settled {
-  return function report (request, state) {
-    const statusCode = statusOf(state)
+  return function report (request, response, state) {
+    const statusCode = statusOf(response, state)
     if (state.verdict === 'refused' || state.verdict === 'expectation-failed') {
       log[level]({
         req: { method: request.method, url: request.url },
@@ -34,7 +34,7 @@ export function createReport (log: FastifyBaseLogger, level: LogLevel): Settled 
     if (!channel.hasSubscribers) return
     const message: DecisionMessage = {
       request,
-      response: state.response,
+      response,
       verdict: state.verdict,
       reason: state.reason,
       statusCode,
@@ -46,8 +46,7 @@ export function createReport (log: FastifyBaseLogger, level: LogLevel): Settled 
   }
 }
 
-function statusOf (state: ExpectationState): number | undefined {
+function statusOf (response: RawResponse | undefined, state: ExpectationState): number | undefined {
   if (state.verdict === 'continued') return 100
-  const response = state.response
   return response === undefined || !response.headersSent ? undefined : response.statusCode
 }

@@ -2,7 +2,7 @@
 // head alone (the route's rules, or Fastify), and which limit the plugin holds
 // the streamed body to. Pure: the head and the model in, a verdict out.
 import type { RequestHead } from '../decision/framing'
-import { checkRules, type Rejection } from '../decision/decide'
+import { rejection, type Rejection } from '../decision/decide'
 import { type Framing } from '../decision/framing'
 import type { BodyModel, ParserFate } from './model'
 
@@ -23,10 +23,7 @@ const FASTIFY_415 = Object.freeze({ action: 'fastify-415' as const })
 /** For a head that frames a body (see bodyFraming). Fastify's order: 415 before 413. */
 export function fateOf (head: RequestHead, framing: Framing, model: BodyModel): BodyFate {
   const policy = model.policy
-  if (policy !== undefined) {
-    const rules = checkRules(head, policy, undefined)
-    if (rules.action === 'reject') return rules
-  }
+  if (!model.accepts(head.headers['content-type'])) return rejection('media-type')
   if (unparsed(head)) {
     // A handler may still read request.raw: the route's limit holds it.
     return { action: 'read', parser: { kind: 'none', limit: policy?.bodyLimit }, limit: policy?.bodyLimit }
@@ -35,10 +32,7 @@ export function fateOf (head: RequestHead, framing: Framing, model: BodyModel): 
   if (parser.kind === 'none') return FASTIFY_415
   const length = framing.length
   // Over the limit that applies (the route's, a buffered parser's, a streaming parser's own): 413 from the head.
-  if (parser.limit !== undefined && length !== undefined) {
-    const limited = checkRules(head, { contentTypes: undefined, schemaContentTypes: undefined, bodyLimit: parser.limit }, length)
-    if (limited.action === 'reject') return limited
-  }
+  if (parser.limit !== undefined && length !== undefined && length > parser.limit) return rejection('body-limit')
   // Fastify holds a buffered body to its limit itself.
   return { action: 'read', parser, limit: length === undefined && parser.kind !== 'buffered' ? parser.limit : undefined }
 }

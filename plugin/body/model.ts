@@ -6,6 +6,7 @@
 // keeps its own copy of these facts.
 import type { ParserRegistry, RegisteredParser } from '../internals/fastify'
 import type { RoutePolicy } from '../rules/route-rules'
+import { acceptsMediaType } from '../decision/decide'
 
 /** What a request's Content-Type meets on the route. */
 export interface ParserFate {
@@ -28,6 +29,8 @@ export interface BodyModel {
   readonly acts: boolean
   /** What a Content-Type value (undefined: none sent) meets on this route. */
   parser (contentType: string | undefined): ParserFate
+  /** Whether the route's declared media types take a Content-Type value (undefined: none sent). */
+  accepts (contentType: string | undefined): boolean
 }
 
 const NONE: ParserFate = Object.freeze({ kind: 'none', limit: undefined })
@@ -46,24 +49,34 @@ export function buildModel (policy: RoutePolicy | undefined, registry: ParserReg
     return { kind: 'streaming', limit: routeLimit ?? ownLimit(parser) }
   }
   const streamingWithLimit = registry?.all().some((parser) => !parser.buffered && ownLimit(parser) !== undefined) ?? false
+  const accepts = policy === undefined || (policy.contentTypes === undefined && policy.schemaContentTypes === undefined)
+    ? () => true
+    : remembered((contentType) => acceptsMediaType(policy, contentType))
   if (registry === undefined) {
     // Fallback: which parser (if any) takes a type is not known; the route's limit applies to every body.
     const unknown: ParserFate = Object.freeze({ kind: 'unknown', limit: routeLimit })
-    return { policy, acts: policy !== undefined, parser: () => unknown }
+    return { policy, acts: policy !== undefined, parser: () => unknown, accepts }
   }
-  // Fastify's registry caches its own lookups; a route sees few distinct values.
-  const seen = new Map<string, ParserFate>()
   return {
     policy,
     acts: policy !== undefined || streamingWithLimit,
-    parser (contentType) {
-      const key = contentType ?? ''
-      let fate = seen.get(key)
-      if (fate === undefined) {
-        fate = fateOf(registry.get(key))
-        if (seen.size < 64) seen.set(key, fate)
-      }
-      return fate
+    parser: remembered((contentType) => fateOf(registry.get(contentType ?? ''))),
+    accepts
+  }
+}
+
+/**
+ * The answers for the Content-Type values a route meets, computed once each: a route sees
+ * few distinct values, so each request costs a lookup (the first 64 values are kept).
+ */
+function remembered<T> (compute: (contentType: string | undefined) => T): (contentType: string | undefined) => T {
+  const seen = new Map<string | undefined, T>()
+  return (contentType) => {
+    let answer = seen.get(contentType)
+    if (answer === undefined) {
+      answer = compute(contentType)
+      if (seen.size < 64) seen.set(contentType, answer)
     }
+    return answer
   }
 }

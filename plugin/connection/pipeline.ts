@@ -33,7 +33,10 @@ interface Hold {
   ended: boolean
 }
 
-const holds = new WeakMap<Socket, Hold>()
+// A Map, each entry removed when its connection closes: in a WeakMap, an entry whose
+// value reaches its key (the hold's dispatcher holds the socket) would keep every
+// such connection alive through V8's young-generation collections.
+const holds = new Map<Socket, Hold>()
 
 export function holdPipelined (request: IncomingMessage, response: ServerResponse): void {
   const socket = nodeHttp.socketOf(request)
@@ -91,7 +94,10 @@ function holdOf (socket: HttpSocket): Hold | undefined {
   socket.on('resume', () => {
     if (hold.queue.length > 0 && !hold.ended) nodeHttp.stopReading(socket)
   })
-  socket.once('close', () => end(hold))
+  socket.once('close', () => {
+    end(hold)
+    if (holds.get(socket) === hold) holds.delete(socket)
+  })
   return hold
 }
 

@@ -68,20 +68,23 @@ const PASS = Object.freeze({ action: 'pass' as const })
 
 /** The route's rules against a head that frames a body: 415 before 413, as Fastify orders them. */
 export function checkRules (head: RequestHead, rules: BodyRules, declaredLength: number | undefined): Rejection | typeof PASS {
-  const contentType = head.headers['content-type']
-  const declared = rules.contentTypes !== undefined || rules.schemaContentTypes !== undefined
-  if (declared) {
-    const media = contentType === undefined ? undefined : mediaTypeOf(contentType)
-    if (media === undefined ||
-      (rules.contentTypes !== undefined && !matchesAny(media, rules.contentTypes)) ||
-      (rules.schemaContentTypes !== undefined && !matchesAny(media, rules.schemaContentTypes))) {
-      return reject('media-type', new FST_ERR_CTP_INVALID_MEDIA_TYPE())
-    }
-  }
-  if (rules.bodyLimit !== undefined && declaredLength !== undefined && declaredLength > rules.bodyLimit) {
-    return reject('body-limit', new FST_ERR_CTP_BODY_TOO_LARGE())
-  }
+  if (!acceptsMediaType(rules, head.headers['content-type'])) return rejection('media-type')
+  if (rules.bodyLimit !== undefined && declaredLength !== undefined && declaredLength > rules.bodyLimit) return rejection('body-limit')
   return PASS
+}
+
+/** Whether a Content-Type value (undefined: none sent) is one the route's declared media types take. */
+export function acceptsMediaType (rules: Pick<BodyRules, 'contentTypes' | 'schemaContentTypes'>, contentType: string | undefined): boolean {
+  if (rules.contentTypes === undefined && rules.schemaContentTypes === undefined) return true
+  const media = contentType === undefined ? undefined : mediaTypeOf(contentType)
+  return media !== undefined &&
+    (rules.contentTypes === undefined || matchesAny(media, rules.contentTypes)) &&
+    (rules.schemaContentTypes === undefined || matchesAny(media, rules.schemaContentTypes))
+}
+
+/** A refusal from the route's rules, with Fastify's own error for it. */
+export function rejection (reason: 'media-type' | 'body-limit'): Rejection {
+  return reject(reason, reason === 'media-type' ? new FST_ERR_CTP_INVALID_MEDIA_TYPE() : new FST_ERR_CTP_BODY_TOO_LARGE())
 }
 
 function reject (reason: RejectReason, error: Error): Rejection {

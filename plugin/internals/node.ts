@@ -9,7 +9,7 @@ import type { InternalUse } from './fastify'
 
 export const NODE_INTERNALS: readonly InternalUse[] = [
   { name: 'Node `res._expect_continue`', what: 'keeping the connection of a bodyless expectation request open; a client that sent its whole body without waiting keeps its connection', fallback: 'Node closes it after the response' },
-  { name: 'Node `res._last`', what: 'the pipelining hold: whether the connection ends after the expectation request\'s response', fallback: 'requests held behind it are dropped with the connection' },
+  { name: 'Node `res._last`', what: 'whether the connection ends after a response: the pipelining hold, and the staged close, given to a connection only then', fallback: 'requests held behind it are dropped with the connection; the staged close is given to every connection that may close with a body unread' },
   { name: 'Node\'s connection parser (`socket.parser`, its `incoming` and `onIncoming`), `socket._handle` (`reading`, `readStart`, `readStop`), `socket.destroySoon`', what: 'staged close, holding requests pipelined behind an expectation request', fallback: 'Node\'s own immediate close' },
   { name: 'Node\'s request stream `_read()` (every body reader ends up there)', what: 'the 100 on the first read of the body, and an upload slot taken before it (admission)', fallback: 'none: a public method of Readable, called by Readable itself' },
   { name: 'Node\'s HTTP/1 parser and HTTP/2 compat layer delivering body bytes with the request\'s `push()`', what: 'a route\'s bodyLimit held for a body of unknown length, whoever reads it (a parser or a handler on `request.raw`)', fallback: 'only what passes through the parser\'s stream is counted' },

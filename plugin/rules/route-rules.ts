@@ -10,16 +10,16 @@
 // unread closes in stages if Node closes the connection (a proxy's HTTP/1.0).
 import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
-import { sendContinue, stateOf, type Settled } from '../way-in/continue'
+import { sendContinue, stateOf, type ExpectationState, type Settled } from '../way-in/continue'
 import type { Connections } from '../connection/close'
 import { type BodyRules } from '../decision/decide'
-import { bodyFraming, headOf } from '../decision/framing'
+import { bodyFraming, headOf, type RequestHead } from '../decision/framing'
 import { FST_ERR_CTP_BODY_TOO_LARGE } from '../decision/errors'
 import { validateHeaders, type SchemaErrorFormatter } from './header-schema'
 import { mediaTypeOf, parseMediaRanges, type MediaRange } from '../decision/media-type'
 import { validateRouteConfig, type ResolvedOptions, type SendContinue } from '../options'
 import { buildModel, type BodyModel } from '../body/model'
-import { fateOf } from '../body/fate'
+import { fateOf, type BodyFate } from '../body/fate'
 import { holdToLimit } from '../body/limit'
 import type { Internals } from '../internals/fastify'
 
@@ -108,25 +108,21 @@ export function policyOf (route: Pick<RouteOptions, 'bodyLimit' | 'schema' | 'co
   return declares ? policy : undefined
 }
 
-function createRuleHook (shared: { model: BodyModel }, formatter: SchemaErrorFormatter | undefined, { settled, connections }: Wiring): PreParsing {
+function createRuleHook (shared: { model: BodyModel }, formatter: SchemaErrorFormatter | undefined, wiring: Wiring): PreParsing {
   return function fastifyExpectRules (request, reply, payload, done) {
     const model = shared.model
     const raw = request.raw
-    const head = headOf(raw)
+    // HTTP/1: the request is its own head (nothing copied for each request).
+    const head = raw.httpVersionMajor === 2 ? headOf(raw) : raw as RequestHead
     const framing = bodyFraming(head)
     if (!model.acts || typeof framing === 'string' || !framing.hasBody) {
       done(null, payload)
       return
     }
-    const state = stateOf(raw)
-    const refuse = (reason: string, error: Error): void => {
-      if (state !== undefined) state.reason = reason
-      connections.closeAfterReply(reply)
-      done(error)
-    }
+    const state = raw.headers.expect === undefined ? undefined : stateOf(raw)
     const fate = fateOf(head, framing, model)
     if (fate.action === 'reject') {
-      refuse(fate.reason, fate.error)
+      refuse(reply, state, fate.reason, fate.error, wiring, done)
       return
     }
     const policy = model.policy
@@ -134,47 +130,61 @@ function createRuleHook (shared: { model: BodyModel }, formatter: SchemaErrorFor
     if (state !== undefined && policy?.headers === true) {
       const error = validateHeaders(request, formatter)
       if (error !== undefined) {
-        refuse('headers', error)
+        refuse(reply, state, 'headers', error, wiring, done)
         return
       }
     }
-    const proceed = (): void => {
-      if (reply.sent) {
-        // The check answered itself: Fastify's chain stops; nothing is to read the body.
-        if (state !== undefined) state.reason = 'check'
-        done(null, payload)
-        return
-      }
-      // Fastify answers 415 itself from the head, before any read: no 100, nothing to hold.
-      if (fate.action === 'fastify-415') {
-        done(null, payload)
-        return
-      }
-      if (state !== undefined && policy?.sendContinue === 'after-checks') sendContinue(raw, state, settled)
-      if (fate.limit === undefined) {
-        done(null, payload)
-        return
-      }
-      done(null, holdToLimit(raw, payload, fate.limit, (stream) => {
-        connections.closeAfterReply(reply)
-        fail(stream, new FST_ERR_CTP_BODY_TOO_LARGE(), reply)
-      }))
-    }
+    const afterChecks = policy?.sendContinue === 'after-checks'
     const check = policy?.check
     if (check === undefined) {
-      proceed()
+      proceed(reply, payload, fate, state, afterChecks, wiring, done)
       return
     }
     let result: unknown
     try {
       result = check(request, reply)
     } catch (error) {
-      refuse('check', toError(error))
+      refuse(reply, state, 'check', toError(error), wiring, done)
       return
     }
-    if (isThenable(result)) result.then(proceed, (error: unknown) => { refuse('check', toError(error)) })
-    else proceed()
+    if (isThenable(result)) {
+      result.then(() => { proceed(reply, payload, fate, state, afterChecks, wiring, done) }, (error: unknown) => { refuse(reply, state, 'check', toError(error), wiring, done) })
+    } else {
+      proceed(reply, payload, fate, state, afterChecks, wiring, done)
+    }
   }
+}
+
+/** The rules refuse the body unread: the answer, and the connection's end (HTTP/1) or the stream's reset (HTTP/2). */
+function refuse (reply: FastifyReply, state: ExpectationState | undefined, reason: string, error: Error, { connections }: Wiring, done: PreParsingDone): void {
+  if (state !== undefined) state.reason = reason
+  connections.closeAfterReply(reply)
+  done(error)
+}
+
+/** The body may be read: the 100 now for after-checks, and a body of unknown length held to its limit. */
+function proceed (reply: FastifyReply, payload: Readable, fate: BodyFate, state: ExpectationState | undefined, afterChecks: boolean, { settled, connections }: Wiring, done: PreParsingDone): void {
+  if (reply.sent) {
+    // The check answered itself: Fastify's chain stops; nothing is to read the body.
+    if (state !== undefined) state.reason = 'check'
+    done(null, payload)
+    return
+  }
+  // Fastify answers 415 itself from the head, before any read: no 100, nothing to hold.
+  if (fate.action !== 'read') {
+    done(null, payload)
+    return
+  }
+  const raw = reply.request.raw
+  if (state !== undefined && afterChecks) sendContinue(raw, reply.raw, state, settled)
+  if (fate.limit === undefined) {
+    done(null, payload)
+    return
+  }
+  done(null, holdToLimit(raw, payload, fate.limit, (stream) => {
+    connections.closeAfterReply(reply)
+    fail(stream, new FST_ERR_CTP_BODY_TOO_LARGE(), reply)
+  }))
 }
 
 /** An answer may go out with the body unread (an onRequest hook's, Fastify's 415): if Node closes the connection, in stages. */

@@ -31,42 +31,44 @@ export interface ExpectationState {
   reason: string | undefined
   continueSent: boolean
   readonly declaredLength: number | undefined
-  readonly response: RawResponse | undefined
 }
 
 /** Called once per expectation request, when its verdict settles. */
-export type Settled = (request: RawRequest, state: ExpectationState) => void
+export type Settled = (request: RawRequest, response: RawResponse | undefined, state: ExpectationState) => void
 
 // Beside the request, not on it: a property added to Node's request objects gives
 // them another hidden class, and Node's own stream code, shared by every request,
-// then meets more shapes (slower for the plain requests that follow).
+// then meets more shapes (slower for the plain requests that follow). And the
+// state holds nothing that leads back to the request (its response does): V8's
+// young-generation collector keeps a WeakMap entry whose value reaches its key
+// alive, so every request would be promoted to the old generation, work left
+// for a full collection that the requests after it pay for.
 const states = new WeakMap<RawRequest, ExpectationState>()
 
 export function stateOf (request: RawRequest): ExpectationState | undefined {
   return states.get(request)
 }
 
-export function track (request: RawRequest, response: RawResponse | undefined, declaredLength: number | undefined, verdict: Verdict, reason?: string): ExpectationState {
-  const state: ExpectationState = { verdict, reason, continueSent: false, declaredLength, response }
+export function track (request: RawRequest, declaredLength: number | undefined, verdict: Verdict, reason?: string): ExpectationState {
+  const state: ExpectationState = { verdict, reason, continueSent: false, declaredLength }
   states.set(request, state)
   return state
 }
 
-export function settle (request: RawRequest, state: ExpectationState, verdict: Verdict, reason: string | undefined, settled: Settled): void {
+export function settle (request: RawRequest, response: RawResponse | undefined, state: ExpectationState, verdict: Verdict, reason: string | undefined, settled: Settled): void {
   if (state.verdict !== 'pending') return
   state.verdict = verdict
   state.reason ??= reason
-  settled(request, state)
+  settled(request, response, state)
 }
 
 /** Waits for the first read of the body, and settles the verdict if the answer comes first. */
-export function continueOnFirstRead (request: RawRequest, state: ExpectationState, settled: Settled): void {
+export function continueOnFirstRead (request: RawRequest, response: RawResponse, state: ExpectationState, settled: Settled): void {
   // The one place where the body's first read is seen (admission control hooks here too).
-  onFirstRead(request, () => { sendContinue(request, state, settled) })
-  const response = state.response as RawResponse
+  onFirstRead(request, () => { sendContinue(request, response, state, settled) })
   response.once('finish', () => {
     const status = response.statusCode
-    settle(request, state, status >= 400 ? 'refused' : 'ignored', status >= 400 ? reasonOf(status) : 'answered-without-body', settled)
+    settle(request, response, state, status >= 400 ? 'refused' : 'ignored', status >= 400 ? reasonOf(status) : 'answered-without-body', settled)
   })
 }
 
@@ -75,14 +77,13 @@ export function continueOnFirstRead (request: RawRequest, state: ExpectationStat
  * has begun) or useless (the client has started sending without waiting,
  * which RFC 9110 §10.1.1 lets the server take as the answer).
  */
-export function sendContinue (request: RawRequest, state: ExpectationState, settled: Settled): void {
-  const response = state.response
-  if (state.verdict !== 'pending' || response === undefined || response.headersSent || response.writableEnded) return
+export function sendContinue (request: RawRequest, response: RawResponse, state: ExpectationState, settled: Settled): void {
+  if (state.verdict !== 'pending' || response.headersSent || response.writableEnded) return
   if (request.readableLength === 0 && !request.complete) {
     state.continueSent = true
     response.writeContinue()
   }
-  settle(request, state, 'continued', undefined, settled)
+  settle(request, response, state, 'continued', undefined, settled)
 }
 
 /** The usual reason behind a final status given before the body, when the plugin did not give it. */

@@ -36,12 +36,12 @@ export function refuseForbiddenFraming (server: EventEmitter, connections: Conne
 
   function refuse (request: IncomingMessage, response: ServerResponse, fault: string): void {
     const length = parseContentLength(request.headers['content-length'])
-    const state = track(request, response, typeof length === 'number' ? length : undefined, 'pending', 'framing')
+    const state = track(request, typeof length === 'number' ? length : undefined, 'pending', 'framing')
     // The strict parser already failed on it: Node or Fastify answered and closed.
     if (!request.socket.destroyed && !response.headersSent) {
       connections.linger.adopt(request.socket, response)
       answer(response, new FST_ERR_EXPECT_INVALID_FRAMING(fault), true)
     }
-    settle(request, state, 'refused', 'framing', settled)
+    settle(request, response, state, 'refused', 'framing', settled)
   }
 }

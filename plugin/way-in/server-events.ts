@@ -41,22 +41,22 @@ export function wireServer (server: EventEmitter, connections: Connections, opti
     const decision = decide(head)
     switch (decision.action) {
       case 'reject': {
-        const state = track(request, response, decision.declaredLength, 'pending', decision.reason)
+        const state = track(request, decision.declaredLength, 'pending', decision.reason)
         answer(response, decision.error, request.httpVersionMajor === 1 && decision.framed)
-        settle(request, state, decision.reason === 'expectation' ? 'expectation-failed' : 'refused', decision.reason, settled)
+        settle(request, response, state, decision.reason === 'expectation' ? 'expectation-failed' : 'refused', decision.reason, settled)
         return
       }
       case 'no-body': {
         // Nothing can follow the head, so the connection stays usable whoever answers:
         // Node would otherwise close it for a final status sent without a 100.
         nodeHttp.forgiveContinue(response)
-        settle(request, track(request, response, decision.declaredLength, 'pending'), 'ignored', 'no-body', settled)
+        settle(request, response, track(request, decision.declaredLength, 'pending'), 'ignored', 'no-body', settled)
         break
       }
       case 'wait': {
-        const state = track(request, response, decision.declaredLength, 'pending')
-        continueOnFirstRead(request, state, settled)
-        if (options.sendContinue === 'immediately') sendContinue(request, state, settled)
+        const state = track(request, decision.declaredLength, 'pending')
+        continueOnFirstRead(request, response, state, settled)
+        if (options.sendContinue === 'immediately') sendContinue(request, response, state, settled)
         break
       }
       case 'ignore':
