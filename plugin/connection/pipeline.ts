@@ -13,10 +13,6 @@
 // handling, a request body's reader) is undone at once, before any read can
 // happen. So a connection holds at most the requests of the chunk being parsed
 // when the hold began, whatever the client sends after.
-//
-// And a client that sent its whole body without waiting for the 100 keeps its
-// connection: Node closes every connection whose expectation got a final status
-// without a 100, but once the body was read in full the framing is intact.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { nodeHttp, type HttpParser, type HttpSocket, type OnIncoming } from '../internals/node'
@@ -44,9 +40,6 @@ export function holdPipelined (request: IncomingMessage, response: ServerRespons
   if (hold === undefined) return
   hold.blockedBy = response
   const res = response
-  request.once('end', () => {
-    if (!res.headersSent) nodeHttp.forgiveContinue(res)
-  })
   // After Node's own 'finish' listener (added before the request was emitted),
   // which has already moved on to the next response or closed the connection.
   res.once('finish', () => {

@@ -13,6 +13,7 @@ import { refuseForbiddenFraming } from './framing-guard'
 import type { Connections } from '../connection/close'
 import type { ResolvedOptions } from '../options'
 import { holdPipelined } from '../connection/pipeline'
+import { keepOnceBodyRead } from '../connection/close'
 import { nodeHttp } from '../internals/node'
 
 const wired = new WeakSet<EventEmitter>()
@@ -36,6 +37,7 @@ export function wireServer (server: EventEmitter, connections: Connections, opti
       // Only connections that carry an expectation close in stages (HTTP/2 sessions never call destroySoon).
       connections.linger.adopt(request.socket, response as ServerResponse)
       holdPipelined(request as IncomingMessage, response as ServerResponse)
+      keepOnceBodyRead(request, response)
     }
     const head = headOf(request)
     const decision = decide(head)
