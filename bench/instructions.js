@@ -52,9 +52,16 @@ const NODE = option('node') ?? process.env.BENCH_NODE ?? process.execPath
 const REQUESTS = arg('requests', 1000)
 const UPLOADS = arg('uploads', 100)
 const WARMUP = arg('warmup', 2000)
-const ROUNDS = arg('rounds', 2)
+const ROUNDS = arg('rounds', 3)
 const ROUTES = arg('routes', 50000)
 const KEEP = option('keep')
+/**
+ * V8's memory reducer and bytecode flushing act on wall time: under callgrind (about 50 times
+ * slower) they ran full collections every few hundred requests, flushed the code of whatever
+ * kind had not run lately and sent it back through the optimising compiler, in every process
+ * (plain ones too) and in no repeatable way. Off for every measured process alike.
+ */
+const STEADY = ['--no-memory-reducer', '--no-flush-bytecode']
 /** --scaling 0: only the three main processes (no uploads-only processes). */
 const SCALING = arg('scaling', 1) !== 0
 /** The bench app's own routes (bench/server.js); the rest of the 10 are extra routes. */
@@ -143,7 +150,7 @@ async function measure (mode, { kinds, extraRoutes, http2, label }) {
     node: NODE,
     extraRoutes,
     http2,
-    nodeArgs: ['--allow-natives-syntax', ...(process.env.BENCH_V8_FLAGS ?? '').split(' ').filter(Boolean)],
+    nodeArgs: ['--allow-natives-syntax', ...STEADY, ...(process.env.BENCH_V8_FLAGS ?? '').split(' ').filter(Boolean)],
     wrap: ['valgrind', '-q', '--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${dir}/out.%p`]
   })
   const ports = [server.port, ...(server.h2Port === undefined ? [] : [server.h2Port])]
@@ -280,7 +287,7 @@ function finish (lines, version) {
   if (process.argv.includes('--write')) {
     const file = path.join(__dirname, '..', 'BENCHMARKS.md')
     const major = version.slice(1).split('.')[0]
-    writeSection(file, `instructions-node-${major}`, `## Instructions per request (Node ${major})\n\nWritten by \`npm run bench:instructions\` (bench/instructions.js --write${NODE === process.execPath ? '' : ' --node <Node ' + major + ' binary>'}) with valgrind's callgrind: the repeatable measure on a shared machine. Three fresh server processes of bench/server.js (10 routes, an h2c app beside): plain Fastify (A), Fastify with fastify-expect (B), plain again (A2, the A/A control), each under callgrind with collection off, the same warm-up of every kind; then per round and kind an unmeasured run of the kind and a window of exactly the measured requests on one keep-alive connection (refusals: a new connection each, sent as curl does, the body on a 100), until the server has closed its side of every connection. A process's figure is its best round. "Route with every rule": PUT /checked/:name with bodyLimit, config.expect.contentTypes and a check, schema.body.content and schema.headers; plain Fastify applies the same bodyLimit and schemas (after the body), not config.expect. Plain Fastify answers 100 at once to the expectation uploads, and so receives the refused upload's body until its parser passes the limit. "GET right after expectation traffic": no unmeasured GETs first, but 100 accepted and 20 refused uploads and 100 HTTP/2 expectation streams (50 accepted, 50 refused 415).\n\n${lines.join('\n')}`)
+    writeSection(file, `instructions-node-${major}`, `## Instructions per request (Node ${major})\n\nWritten by \`npm run bench:instructions\` (bench/instructions.js --write${NODE === process.execPath ? '' : ' --node <Node ' + major + ' binary>'}) with valgrind's callgrind: the repeatable measure on a shared machine. Three fresh server processes of bench/server.js (10 routes, an h2c app beside): plain Fastify (A), Fastify with fastify-expect (B), plain again (A2, the A/A control), each under callgrind with collection off and \`${STEADY.join(' ')}\` (V8's wall-clock housekeeping, which under callgrind recompiled code at random), the same warm-up of every kind; then per round and kind an unmeasured run of the kind and a window of exactly the measured requests on one keep-alive connection (refusals: a new connection each, sent as curl does, the body on a 100), until the server has closed its side of every connection. Counted: the main thread, which serves the requests (V8's optimising compiler and GC helpers run on other threads, whenever their work comes due). A process's figure is its best round. "Route with every rule": PUT /checked/:name with bodyLimit, config.expect.contentTypes and a check, schema.body.content and schema.headers; plain Fastify applies the same bodyLimit and schemas (after the body), not config.expect. Plain Fastify answers 100 at once to the expectation uploads, and so receives the refused upload's body until its parser passes the limit. "GET right after expectation traffic": no unmeasured GETs first, but 100 accepted and 20 refused uploads and 100 HTTP/2 expectation streams (50 accepted, 50 refused 415).\n\n${lines.join('\n')}`)
   }
 }
 

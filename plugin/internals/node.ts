@@ -3,7 +3,8 @@
 // it relies on, each with what happens without it (NODE_INTERNALS; the
 // README's table is checked against it). Each access checks the shape it
 // needs where it is used and falls back to Node's own behaviour when absent.
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { IncomingMessage, type ServerResponse } from 'node:http'
+import { Http2ServerRequest } from 'node:http2'
 import type { Socket } from 'node:net'
 import type { InternalUse } from './fastify'
 
@@ -11,7 +12,7 @@ export const NODE_INTERNALS: readonly InternalUse[] = [
   { name: 'Node `res._expect_continue`', what: 'keeping the connection of a bodyless expectation request open; a client that sent its whole body without waiting keeps its connection', fallback: 'Node closes it after the response' },
   { name: 'Node `res._last`', what: 'whether the connection ends after a response: the pipelining hold, and the staged close, given to a connection only then', fallback: 'requests held behind it are dropped with the connection; the staged close is given to every connection that may close with a body unread' },
   { name: 'Node\'s connection parser (`socket.parser`, its `incoming` and `onIncoming`), `socket._handle` (`reading`, `readStart`, `readStop`), `socket.destroySoon`', what: 'staged close, holding requests pipelined behind an expectation request', fallback: 'Node\'s own immediate close' },
-  { name: 'Node\'s request stream `_read()` (every body reader ends up there)', what: 'the 100 on the first read of the body, and an upload slot taken before it (admission)', fallback: 'none: a public method of Readable, called by Readable itself' },
+  { name: 'Node\'s request classes\' `_read()` (`IncomingMessage`, `Http2ServerRequest`: every body reader ends up there), wrapped once', what: 'the 100 on the first read of the body, and an upload slot taken before it (admission)', fallback: 'an own `_read` on each waiting request (a request class of another runtime or of the app)' },
   { name: 'Node\'s HTTP/1 parser and HTTP/2 compat layer delivering body bytes with the request\'s `push()`', what: 'a route\'s bodyLimit held for a body of unknown length, whoever reads it (a parser or a handler on `request.raw`)', fallback: 'only what passes through the parser\'s stream is counted' },
   { name: 'Node\'s HTTP/2 stream after `finish`', what: 'the reset after an early answer', fallback: 'Node\'s own reset' }
 ]
@@ -80,43 +81,38 @@ export const nodeHttp = {
 }
 
 /**
- * Gives `object` an own `key` until the returned restore() is called. An own
- * property gives a Node object another hidden class, and Node's stream code,
- * shared by every request and connection, then meets one more shape (slower
- * for all the plain requests that follow, megamorphic at last). Deleting the
- * property while it is the last one added takes the object back to its former
- * class; assigning the old value back would leave it a class of its own for life.
+ * Gives `object` an own `key` until the returned restore() puts the former one
+ * back. The object keeps a class of its own (deleting would make it a slow
+ * dictionary on Node 22 and later, whose V8 no longer rolls a deleted last
+ * property back): for objects that end soon after (a closing socket, a reset
+ * stream), never for requests in flight (see onFirstRead).
  */
 export function shadow<T extends object, K extends keyof T> (object: T, key: K, value: T[K]): () => void {
-  const own = Object.prototype.hasOwnProperty.call(object, key)
   const previous = object[key]
   object[key] = value
   let restored = false
   return () => {
     if (restored) return
     restored = true
-    if (object[key] !== value) return // shadowed again since, by someone who restores their own
-    if (own) object[key] = previous
-    else delete object[key]
+    if (object[key] === value) object[key] = previous
   }
 }
 
 /**
  * HTTP/2: a stream that will never be read again, whoever calls resume() or
- * read() on it. Own methods, kept: the stream is reset a moment later, and
- * Node has added properties of its own since (deleting then would turn it into
- * a dictionary).
+ * read() on it (it is reset a moment later).
  */
 export function neverReadAgain (stream: { pause (): unknown, resume (): unknown, _read (size: number): void }): void {
   stream.pause()
-  stream.resume = function resume () { return this }
-  stream._read = function read () {}
+  shadow(stream, 'resume', function resume (this: unknown) { return this })
+  shadow(stream, '_read', function read () {})
 }
 
 /**
  * Each body chunk Node hands a request stream (HTTP/1 parser, HTTP/2 compat) goes
  * through its push(): an own push sees every byte, whoever reads the stream,
- * until the end of the body. `take` returns false to drop the chunk (and ask Node to stop reading).
+ * until the end of the body. `take` returns false to drop the chunk (and ask
+ * Node to stop reading). Only bodies of unknown length held to a limit get it.
  */
 export function watchPushes (stream: object, take: (chunk: Buffer) => boolean): void {
   type Pushing = { push (chunk: unknown, encoding?: BufferEncoding): boolean }
@@ -129,28 +125,69 @@ export function watchPushes (stream: object, take: (chunk: Buffer) => boolean): 
   })
 }
 
+// The first read of a request's body, seen from the _read of Node's request
+// classes (http.IncomingMessage, http2's Http2ServerRequest), wrapped once, the
+// first time an expectation waits: an own _read on the waiting requests would
+// give them a class of their own (and deleting it, a dictionary on Node 22 and
+// later), and Node's stream code, shared by every later request, would meet one
+// more shape (Readable.read and resume went megamorphic). The waiting requests
+// are found in a WeakMap; any other request pays one lookup per _read call.
+// The entry goes at the first read or when the answer finishes (finishFirstRead).
+type FirstRead = (proceed: () => void) => void
+const firstReads = new WeakMap<object, FirstRead>()
+const wrappedReads = new WeakSet<object>()
+/** The prototypes whose _read may be wrapped: Node's two request classes, nothing else. */
+const requestPrototypes: readonly object[] = [IncomingMessage.prototype, Http2ServerRequest.prototype]
+
+function hookReads (request: object): boolean {
+  let owner = Object.getPrototypeOf(request) as object | null
+  while (owner !== null && !Object.prototype.hasOwnProperty.call(owner, '_read')) owner = Object.getPrototypeOf(owner) as object | null
+  if (owner === null || !requestPrototypes.includes(owner)) return false
+  if (wrappedReads.has(owner)) return true
+  const reading = owner as { _read (size: number): void }
+  const read = reading._read
+  if (typeof read !== 'function') return false
+  reading._read = function _read (this: object, size: number): void {
+    const first = firstReads.get(this)
+    if (first === undefined) return read.call(this, size)
+    firstReads.delete(this)
+    first(() => { read.call(this, size) })
+  }
+  wrappedReads.add(owner)
+  return true
+}
+
 /**
- * Shadows the stream's _read for its first call and lets `admit` decide when
- * that read goes on (admission: a slot first); later reads are Node's own.
+ * Runs `before(proceed)` at the first read of the request's body; the read goes
+ * on when it calls proceed(). A later hook runs first (admission's slot, then the 100).
  */
-export function holdFirstRead (stream: object, admit: (proceed: () => void) => void): void {
-  type Reading = { _read (size: number): void }
-  const own = stream as Reading
+function atFirstRead (request: object, before: FirstRead): void {
+  const inner = firstReads.get(request)
+  const first: FirstRead = inner === undefined ? before : (proceed) => { before(() => { inner(proceed) }) }
+  if (hookReads(request)) {
+    firstReads.set(request, first)
+    return
+  }
+  // Not one of Node's request classes (another runtime's, or a class of the app's own): an own _read.
+  const own = request as { _read (size: number): void }
   const read = own._read
-  const restore = shadow(own, '_read', function readWhenAdmitted (this: Reading, size: number) {
+  const restore = shadow(own, '_read', function readFirst (this: typeof own, size: number) {
     restore()
-    admit(() => { read.call(this, size) })
+    first(() => { read.call(this, size) })
   })
 }
 
-/** Shadows the stream's _read for its first call, then Node's own again. */
-export function onFirstRead (stream: object, first: () => void): void {
-  type Reading = { _read (size: number): void }
-  const own = stream as Reading
-  const read = own._read
-  const restore = shadow(own, '_read', function readOnce (this: Reading, size: number) {
-    restore()
-    first()
-    return read.call(this, size)
-  })
+/** The request's answer is out: nothing waits for its first read any more. */
+export function finishFirstRead (request: object): void {
+  firstReads.delete(request)
+}
+
+/** `first` runs at the first read of the request's body, before the read. */
+export function onFirstRead (request: object, first: () => void): void {
+  atFirstRead(request, (proceed) => { first(); proceed() })
+}
+
+/** The first read of the request's body goes on when `admit` calls proceed (admission: a slot first). */
+export function holdFirstRead (request: object, admit: (proceed: () => void) => void): void {
+  atFirstRead(request, admit)
 }

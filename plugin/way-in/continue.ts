@@ -7,7 +7,7 @@
 // them goes out with no 100 and no body sent.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
-import { onFirstRead } from '../internals/node'
+import { finishFirstRead, onFirstRead } from '../internals/node'
 
 export type RawRequest = IncomingMessage | Http2ServerRequest
 export type RawResponse = ServerResponse | Http2ServerResponse
@@ -67,6 +67,7 @@ export function continueOnFirstRead (request: RawRequest, response: RawResponse,
   // The one place where the body's first read is seen (admission control hooks here too).
   onFirstRead(request, () => { sendContinue(request, response, state, settled) })
   response.once('finish', () => {
+    finishFirstRead(request)
     const status = response.statusCode
     settle(request, response, state, status >= 400 ? 'refused' : 'ignored', status >= 400 ? reasonOf(status) : 'answered-without-body', settled)
   })

@@ -8,7 +8,7 @@ import type { ServerHttp2Stream } from 'node:http2'
 import { continueOnFirstRead, sendContinue, settle, track, type RawRequest, type RawResponse, type Settled } from './continue'
 import { answer } from '../connection/answer'
 import { decide } from '../decision/decide'
-import { headOf } from '../decision/framing'
+import { headOf, type RequestHead } from '../decision/framing'
 import { refuseForbiddenFraming } from './framing-guard'
 import type { Connections } from '../connection/close'
 import type { ResolvedOptions } from '../options'
@@ -39,8 +39,8 @@ export function wireServer (server: EventEmitter, connections: Connections, opti
       holdPipelined(request as IncomingMessage, response as ServerResponse)
       keepOnceBodyRead(request, response)
     }
-    const head = headOf(request)
-    const decision = decide(head)
+    // HTTP/1: the request is its own head (nothing copied for each request).
+    const decision = decide(request.httpVersionMajor === 2 ? headOf(request) : request as RequestHead)
     switch (decision.action) {
       case 'reject': {
         const state = track(request, decision.declaredLength, 'pending', decision.reason)
