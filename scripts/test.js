@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // `npm test`: the build, lint, type check, type tests and the tap suite (with its coverage floors),
-// each step started as soon as what it needs is done, so that both cores stay busy:
+// each step started as soon as what it needs is done, so that both cores stay busy to the end
+// (lint, type check and type tests one after the other ended the run on one core):
 //   build ──────┬─ tap ─ coverage floors
-//   transpile ──┤
-//   lint ───────┴─ type check ─ type tests
+//   transpile ──┘
+//   build ──────── type check
+//   build ──────── type tests
+//   lint
 // The build comes before tap, the type check and the type tests: the examples the tests run
 // require the package (`require('..')`, dist/), the type check reads the declarations the
 // examples get from it, and the type tests read types/index.d.ts, which imports dist/. Transpile
 // fills the cache of the tests' TypeScript (scripts/ts-hook.js) once, for tap's processes. Lint
-// needs nothing; these three run side by side. Every step runs; a failed step fails the run, and
+// needs nothing; these three start together. Every step runs; a failed step fails the run, and
 // the steps that need it do not run (the others are let finish, so that their output shows too).
 // Each step's output is printed whole when the step ends, under its name, so that the steps do
 // not interleave.
@@ -26,8 +29,8 @@ const STEPS = {
   lint: [bin('eslint'), ['.'], []],
   tap: [bin('tap'), [], ['build', 'transpile']],
   'coverage floors': [process.execPath, [path.join(__dirname, 'coverage-floor.js')], ['tap']],
-  'type check': [bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'], ['build', 'lint']],
-  'type tests': [bin('tstyche'), [], ['type check']]
+  'type check': [bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'], ['build']],
+  'type tests': [bin('tstyche'), [], ['build']]
 }
 
 function run (name, [command, args]) {
