@@ -3,7 +3,7 @@
 // with an inline source map, so that the coverage V8 measures maps back to the .ts lines. It does
 // what tap's TypeScript plugin (ts-node) did, for a fraction of its cost: ts-node loaded the
 // compiler in every test process and transpiled every file again there; this keeps each output in
-// node_modules/.cache, named by a hash of the file, its content and the compiler, so that the
+// node_modules/.cache, named by a hash of the file's path, its content and the compiler, so that the
 // compiler is loaded only by a process that meets a file not yet transpiled. `npm test` fills the
 // cache first, in one process (`node scripts/ts-hook.js`, beside the build), so that the test
 // processes, started together, do not each transpile the same files.
@@ -36,7 +36,9 @@ const salt = JSON.stringify([
 
 let ts
 function transpile (source, filename) {
-  const key = crypto.createHash('sha256').update(salt).update('\0').update(filename).update('\0').update(source).digest('hex')
+  // The output does not depend on where the project is (its source map names the file, not the
+  // path): a copy of the project (scripts/mutate.js makes some) finds the same entries.
+  const key = crypto.createHash('sha256').update(salt).update('\0').update(path.relative(root, filename)).update('\0').update(source).digest('hex')
   const cached = path.join(cacheDir, `${key}.js`)
   try {
     return fs.readFileSync(cached, 'utf8')
