@@ -1,9 +1,20 @@
 #!/usr/bin/env node
-// `npm test`: the build, then two chains side by side, because the checks (lint, type check,
-// tstyche) run on one core each, one after the other, and left the second core idle for half a
-// minute; the tap suite (with its coverage floors) is the other chain. Every step still runs; the first failure fails the
-// run (the other chain is let finish, so that its output shows too). Each step's output is printed
-// whole when the step ends, under its name, so the two chains do not interleave.
+// `npm test`: the build, lint, type check, type tests and the tap suite (with its coverage floors),
+// each step started as soon as what it needs is done, so that both cores stay busy to the end
+// (lint, type check and type tests one after the other ended the run on one core):
+//   build ──────┬─ tap ─ coverage floors
+//   transpile ──┘
+//   build ──────── type check
+//   build ──────── type tests
+//   lint
+// The build comes before tap, the type check and the type tests: the examples the tests run
+// require the package (`require('..')`, dist/), the type check reads the declarations the
+// examples get from it, and the type tests read types/index.d.ts, which imports dist/. Transpile
+// fills the cache of the tests' TypeScript (scripts/ts-hook.js) once, for tap's processes. Lint
+// needs nothing; these three start together. Every step runs; a failed step fails the run, and
+// the steps that need it do not run (the others are let finish, so that their output shows too).
+// Each step's output is printed whole when the step ends, under its name, so that the steps do
+// not interleave.
 'use strict'
 const { spawn } = require('node:child_process')
 const path = require('node:path')
@@ -11,22 +22,18 @@ const path = require('node:path')
 const root = path.join(__dirname, '..')
 const bin = (name) => path.join(root, 'node_modules', '.bin', name)
 
-// The build comes first: the examples the tests run require the package (`require('..')`, dist/),
-// and the type tests read the declarations it writes (types/index.d.ts imports dist/).
-const first = ['build', 'npm', ['run', '--silent', 'build']]
-const chains = [
-  [
-    ['lint', bin('eslint'), ['.']],
-    ['type check', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
-    ['type tests', bin('tstyche'), []]
-  ],
-  [
-    ['tap', bin('tap'), []],
-    ['coverage floors', process.execPath, [path.join(__dirname, 'coverage-floor.js')]]
-  ]
-]
+/** name -> [command, args, the steps it needs] */
+const STEPS = {
+  build: ['npm', ['run', '--silent', 'build'], []],
+  transpile: [process.execPath, [path.join(__dirname, 'ts-hook.js')], []],
+  lint: [bin('eslint'), ['.'], []],
+  tap: [bin('tap'), [], ['build', 'transpile']],
+  'coverage floors': [process.execPath, [path.join(__dirname, 'coverage-floor.js')], ['tap']],
+  'type check': [bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'], ['build']],
+  'type tests': [bin('tstyche'), [], ['build']]
+}
 
-function run ([name, command, args]) {
+function run (name, [command, args]) {
   const started = Date.now()
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -44,16 +51,21 @@ function run ([name, command, args]) {
   })
 }
 
-async function chain (steps) {
-  for (const step of steps) {
-    if (!await run(step)) return false
-  }
-  return true
-}
-
 async function main () {
   const started = Date.now()
-  const results = await run(first) ? await Promise.all(chains.map(chain)) : [false]
+  /** name -> Promise<boolean>: the step passed (false when it failed or did not run). */
+  const outcomes = {}
+  const outcome = (name) => {
+    outcomes[name] ??= (async () => {
+      const needs = STEPS[name][2]
+      const ready = await Promise.all(needs.map(outcome))
+      if (ready.every(Boolean)) return run(name, STEPS[name])
+      process.stdout.write(`\n=== ${name}: not run (${needs.filter((_, i) => !ready[i]).join(', ')} failed)\n`)
+      return false
+    })()
+    return outcomes[name]
+  }
+  const results = await Promise.all(Object.keys(STEPS).map(outcome))
   const ok = results.every(Boolean)
   console.log(`\nnpm test: ${ok ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   if (!ok) process.exitCode = 1

@@ -201,7 +201,9 @@ t.test('the upstream breaks off in the middle of its response: the client connec
 })
 
 t.test('the upstream refuses in the middle of a chunked body: its status is relayed', async (t) => {
-  const upstream = await startUpstream(t)
+  // The upstream's staged close ends its connection (the test waits for that) after lingerTimeout:
+  // 200 ms, not the default 5 s, which is not what this test is about.
+  const upstream = await startUpstream(t, { lingerTimeout: 200 })
   const gateway = await gatewayTo(t, { upstream: upstream.origin })
   const data = Buffer.alloc(2 * MiB, 4)
   const r = await rawRequest({

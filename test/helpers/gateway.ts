@@ -59,9 +59,9 @@ export interface Hop {
   count: BodyCount
 }
 
-/** The example upload app (PUT /files/:name: token, 1 MiB, octet-stream or images) as the upstream. */
-export async function startUpstream (t: Test): Promise<Hop> {
-  const app = buildUploadApp() as unknown as FastifyInstance
+/** The example upload app (PUT /files/:name: token, 1 MiB, octet-stream or images) as the upstream, with fastify-expect's `expectOptions`. */
+export async function startUpstream (t: Test, expectOptions: Record<string, unknown> = {}): Promise<Hop> {
+  const app = buildUploadApp({ expectOptions }) as unknown as FastifyInstance
   await app.ready()
   const count = countBodyBytes(app.server)
   const port = await listenOnLoopback(t, app)
