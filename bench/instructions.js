@@ -166,8 +166,9 @@ async function measure (mode, { kinds, extraRoutes, http2, label }) {
     const count = (/** @type {Kind} */ kind) => kind.uploads ? UPLOADS : REQUESTS
     const check = (/** @type {Kind} */ kind, /** @type {Record<number, number>} */ statuses, /** @type {number} */ n) => {
       if (statuses[kind.status] === n) return
-      // Without the staged close, some clients lose the refusal (a reset): what the staged close buys.
-      if (mode === 'plugin-nolinger' && kind.uploads) {
+      // Without the staged close (plain Fastify's own close, or the plugin's turned off), some clients
+      // lose the refusal (a reset): counted, what the staged close buys.
+      if ((mode === 'plugin-nolinger' || mode === 'plain') && kind.uploads) {
         lost[kind.name] = (lost[kind.name] ?? 0) + n - (statuses[kind.status] ?? 0)
         return
       }
@@ -262,6 +263,8 @@ async function main () {
     lines.push(`| ${name} | ${fmt(x)} | ${fmt(y)} | ${fmt(z)} | ${(y / x).toFixed(3)} | ${(z / x).toFixed(3)} | ${each} |`)
   }
   lines.push('', `Slow state (V8's feedback for process.nextTick at the end, see the field notes): A ${state(a.slow)}, B ${state(b.slow)}, A2 ${state(a2.slow)}.`)
+  const refusals = /** @type {Kind} */ (KINDS.find((k) => k.uploads)).name
+  lines.push('', `Refusals whose answer the client lost (a reset instead of the 413), in all warm-up and measured uploads: A ${a.lost[refusals] ?? 0}, A2 ${a2.lost[refusals] ?? 0} (plain Fastify's own close); B none (every one got its 413, or the run stops).`)
   if (s === undefined || sp === undefined || s0 === undefined) return finish(lines, a.version)
   lines.push('')
   lines.push('Expectation uploads as the app grows (processes serving only these uploads; B0: the plugin with `lingerTimeout: 0`, Node\'s immediate close instead of the staged one):', '')
@@ -272,7 +275,7 @@ async function main () {
     if (l !== undefined && lp !== undefined) lines.push(`| ${ROUTES.toLocaleString('en')} | ${short} | ${fmt(best(l.rounds[name]))} | ${fmt(best(lp.rounds[name]))} | ${(best(lp.rounds[name]) / best(l.rounds[name])).toFixed(3)} | - |`)
   }
   const refusedKind = /** @type {Kind} */ (SCALING_KINDS[1]).name
-  lines.push('', `B0 refusals whose answer the client lost (a reset instead of the 413), in all its warm-up and measured uploads: ${s0.lost[refusedKind] ?? 0}; B: none (every upload of every process got its 413, or the run stops).`)
+  lines.push('', `Refusals whose answer the client lost (a reset instead of the 413), in all warm-up and measured uploads: B0 ${s0.lost[refusedKind] ?? 0}, plain Fastify ${s.lost[refusedKind] ?? 0}${l === undefined ? '' : ` (${ROUTES.toLocaleString('en')} routes: ${l.lost[refusedKind] ?? 0})`}; B none (every upload got its 413, or the run stops).`)
   if (l !== undefined && lp !== undefined) {
     const [accepted, refused] = /** @type {[string, string]} */ (SCALING_KINDS.map((k) => k.name))
     const x = (/** @type {any} */ big, /** @type {any} */ ten, /** @type {string} */ name) => (best(big.rounds[name]) / best(ten.rounds[name])).toFixed(3)
