@@ -16,7 +16,8 @@ import { requireTool } from '../../helpers/tools'
 
 const LIMIT = 64 * 1024
 const SIZE = 20 * MiB
-const REPEAT = 20
+// Uploads per client: npm test runs 5 of each; `npm run test:fuzz` (run by .ci/run) 20 (LINGER_REPEAT).
+const REPEAT = Number(process.env.LINGER_REPEAT ?? 5)
 
 /** The routes every test here uses: a JSON route limited to 64 KiB (Fastify answers 413 from Content-Length, unread). */
 const routes = (app: import('fastify').FastifyInstance): void => {
