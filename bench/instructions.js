@@ -247,7 +247,7 @@ async function main () {
   const large = { kinds: SCALING_KINDS, extraRoutes: ROUTES - BASE_ROUTES, http2: false, label: `routes-${ROUTES}` }
   // All at once: callgrind counts are the same whatever runs beside them.
   const [a, b, a2, s, sp, s0, l, lp] = await Promise.all([
-    measure('plain', main), measure('plugin', main), measure('plain', main),
+    measure('plain', main), measure('plugin', main), measure('plain', { ...main, label: 'main-control' }),
     ...(SCALING ? [measure('plain', small), measure('plugin', small), measure('plugin-nolinger', small)] : [undefined, undefined, undefined]),
     ...(SCALING && ROUTES > 10 ? [measure('plain', large), measure('plugin', large)] : [])
   ])
