@@ -4,7 +4,7 @@
 // `maxConcurrentUploads`, or the route's own `config.expect.maxConcurrentUploads`),
 // for requests that frame a body:
 // - an expectation request still waiting for its 100 claims its slot on the
-//   first read of its body (a shadow of `_read` over whatever reads it: the
+//   first read of its body (internals/node.ts holdFirstRead, whatever reads it: the
 //   route's rules and checks have run, and the 100 follows the slot). At
 //   capacity it waits, first come first served, up to `admissionTimeout`, then
 //   gets 503 with Retry-After, its body never asked for;

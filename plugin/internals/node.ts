@@ -139,8 +139,23 @@ const wrappedReads = new WeakSet<object>()
 /** The prototypes whose _read may be wrapped: Node's two request classes, nothing else. */
 const requestPrototypes: readonly object[] = [IncomingMessage.prototype, Http2ServerRequest.prototype]
 
+/** Per prototype of the requests met: whether their _read is one of Node's, wrapped (the chain walked once). */
+const hookable = new WeakMap<object, boolean>()
+
 function hookReads (request: object): boolean {
-  let owner = Object.getPrototypeOf(request) as object | null
+  const proto = Object.getPrototypeOf(request) as object | null
+  if (proto === null) return false
+  let known = hookable.get(proto)
+  if (known === undefined) {
+    known = wrapRead(proto)
+    hookable.set(proto, known)
+  }
+  return known
+}
+
+/** Wraps _read where `proto` finds it, if that is one of Node's request classes. */
+function wrapRead (proto: object): boolean {
+  let owner: object | null = proto
   while (owner !== null && !Object.prototype.hasOwnProperty.call(owner, '_read')) owner = Object.getPrototypeOf(owner) as object | null
   if (owner === null || !requestPrototypes.includes(owner)) return false
   if (wrappedReads.has(owner)) return true
