@@ -22,6 +22,12 @@ const path = require('node:path')
 
 const root = path.join(__dirname, '..')
 const bin = (name) => path.join(root, 'node_modules', '.bin', name)
+// Two TypeScripts, each called by its own path (both packages carry a `tsc`, and which one
+// node_modules/.bin/tsc names depends on how npm installed them): TypeScript 7 (`typescript-go`,
+// the native compiler: the type check in 5 s of CPU instead of 19) checks; TypeScript 5.9 builds
+// (the emitted files as every release so far) and is the JavaScript API that 7.0 does not have yet
+// (transpileModule in scripts/ts-hook.js and plugin/schema/compile.js, tstyche).
+const tsc = (pkg) => path.join(root, 'node_modules', pkg, 'bin', 'tsc')
 
 // As `npm run build` starts: no output of an earlier build is left behind.
 fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true })
@@ -30,12 +36,12 @@ fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true })
 const STEPS = {
   // `npm run build`, less its type check (--noCheck: the same output): the type check step checks
   // the same sources with the same options (tsconfig.json extends the build's), and more.
-  build: [bin('tsc'), ['-p', 'tsconfig.build.json', '--noCheck'], []],
+  build: [process.execPath, [tsc('typescript'), '-p', 'tsconfig.build.json', '--noCheck'], []],
   transpile: [process.execPath, [path.join(__dirname, 'ts-hook.js')], []],
   lint: [bin('eslint'), ['.'], []],
   tap: [bin('tap'), [], ['build', 'transpile']],
   'coverage floors': [process.execPath, [path.join(__dirname, 'coverage-floor.js')], ['tap']],
-  'type check': [bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'], ['build']],
+  'type check': [process.execPath, [tsc('typescript-go'), '-p', 'tsconfig.json', '--noEmit'], ['build']],
   'type tests': [bin('tstyche'), [], ['build']]
 }
 

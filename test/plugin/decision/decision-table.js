@@ -266,7 +266,7 @@ function renderTable (table = rows) {
   ].join('\n')
 }
 
-module.exports = { rows, renderTable }
+module.exports = { rows, renderTable, withTable }
 
 const START = '<!-- decision-table:start -->'
 const END = '<!-- decision-table:end -->'
@@ -281,8 +281,6 @@ function withTable (readme) {
   if (start === -1 || end === -1) throw new Error('README: decision-table markers not found')
   return `${readme.slice(0, start + START.length)}\n${renderTable()}\n${readme.slice(end)}`
 }
-
-module.exports.withTable = withTable
 
 // `node test/plugin/decision/decision-table.js` prints the table; `--write` writes it into the README.
 if (require.main === module) {
