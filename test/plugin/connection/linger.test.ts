@@ -151,6 +151,28 @@ t.test('stages: Connection: close, half-close after the response, the rest read 
   t.notOk(server.logs.some((l) => l.level >= 50), 'nothing logged as an error')
 })
 
+t.test('Fastify\'s own 415 from the head on a route with rules, HTTP/1.0 without Expect: the same stages', async (t) => {
+  // A proxy speaking HTTP/1.0 upstream (nginx's default) streams the body without waiting; Node
+  // closes after the answer, given with the body unread: the route's hooks close it in stages.
+  const server = await listen(t, routes)
+  const p = await probe(server.port)
+  const requestHead = head('PUT /small HTTP/1.0', { host: 'x', 'content-type': 'no/parser', 'content-length': MiB })
+  p.socket.write(requestHead)
+  await send(p.socket, 64 * 1024)
+  await until(t, 'the response and the FIN', () => p.ended)
+  t.match(p.received(), /^HTTP\/1\.1 415 /, 'Fastify\'s 415, before the body')
+  const atResponse = server.bytesRead()
+  const rest = MiB - 64 * 1024
+  t.equal(await send(p.socket, rest), rest)
+  await until(t, 'the server read the rest of the body', () => server.bytesRead() >= requestHead.length + MiB)
+  t.equal(await openConnections(server), 1, 'still open while the client sends')
+  t.ok(server.bytesRead() - atResponse >= rest - 64 * 1024, 'what came after the response was read')
+  p.socket.end()
+  await p.closed
+  t.equal(p.error, undefined, 'no reset')
+  t.ok(await until(t, 'closed once the client is done', async () => await openConnections(server) === 0))
+})
+
 t.test('bytes bound: past lingerBytes the connection is closed', async (t) => {
   const lingerBytes = 256 * 1024
   const server = await listen(t, routes, { plugin: { lingerBytes } })
