@@ -57,5 +57,5 @@ export function createConnections (linger: Linger): Connections {
  * framing is intact, so the connection stays usable.
  */
 export function keepOnceBodyRead (request: RawRequest, response: RawResponse): void {
-  request.once('end', () => { if (!response.headersSent) nodeHttp.forgiveContinue(response) })
+  request.on('end', () => { if (!response.headersSent) nodeHttp.forgiveContinue(response) })
 }

@@ -92,7 +92,7 @@ export function createLinger (options: Pick<ResolvedOptions, 'lingerTimeout' | '
       adopted.add(response)
       // Before Node's own 'finish' listener, which calls destroySoon when the response is the
       // connection's last: only then does the socket get the staged close (a shape of its own).
-      response.prependOnceListener('finish', () => {
+      response.prependListener('finish', () => {
         if (nodeHttp.mayBeLast(response)) nodeHttp.replaceDestroySoon(socket, lingeringDestroySoon)
       })
     },

@@ -66,7 +66,7 @@ export function settle (request: RawRequest, response: RawResponse | undefined, 
 export function continueOnFirstRead (request: RawRequest, response: RawResponse, state: ExpectationState, settled: Settled): void {
   // The one place where the body's first read is seen (admission control hooks here too).
   onFirstRead(request, () => { sendContinue(request, response, state, settled) })
-  response.once('finish', () => {
+  response.on('finish', () => {
     finishFirstRead(request)
     const status = response.statusCode
     settle(request, response, state, status >= 400 ? 'refused' : 'ignored', status >= 400 ? reasonOf(status) : 'answered-without-body', settled)
