@@ -45,3 +45,44 @@ t.test('a request with no body meets no rule, with or without Expect', async (t)
     t.same(r.informational, [])
   }
 })
+
+t.test('a check that throws or rejects refuses from the head, with its own status; one that resolves lets the body in', async (t) => {
+  const quota = { statusCode: 429, message: 'Quota exceeded' }
+  const server = await listen(t, (app) => {
+    type Request = import('fastify').FastifyRequest
+    // A synchronous check that throws an Error, and an async one whose promise rejects with a plain object.
+    const checks = {
+      throws: (request: Request) => {
+        if (request.headers['x-quota'] === 'over') throw Object.assign(new Error(quota.message), { statusCode: quota.statusCode })
+      },
+      rejects: async (request: Request) => {
+        if (request.headers['x-quota'] === 'over') await Promise.reject(quota)
+      }
+    }
+    for (const [kind, check] of Object.entries(checks)) {
+      app.post(`/${kind}`, { config: { expect: { check } } }, async (request) => ({ got: request.body }))
+    }
+  })
+  const body = JSON.stringify({ a: 1 })
+  for (const kind of ['throws', 'rejects']) {
+    for (const expect of withAndWithout) {
+      const label = `${kind}, ${'expect' in expect ? 'with Expect' : 'without Expect'}`
+      const send = (quotaHeader: string) => rawRequest({
+        port: server.port,
+        head: head(`POST /${kind} HTTP/1.1`, { host: 'x', 'content-type': 'application/json', 'content-length': body.length, 'x-quota': quotaHeader, ...expect }),
+        body,
+        sendBody: 'expect' in expect ? 'on-continue' : 'now'
+      })
+      const refused = await send('over')
+      t.equal(refused.status, 429, `${label}: the check's status`)
+      t.match(JSON.parse(refused.body), { message: quota.message }, `${label}: the check's message`)
+      if ('expect' in expect) {
+        t.same(refused.informational, [], `${label}: no 100`)
+        t.equal(refused.bodyBytesSent, 0, `${label}: no body byte sent`)
+      }
+      const accepted = await send('fine')
+      t.equal(accepted.status, 200, `${label}: a check that resolves lets the body in`)
+      t.same(JSON.parse(accepted.body), { got: { a: 1 } })
+    }
+  }
+})
