@@ -42,7 +42,7 @@ export function holdPipelined (request: IncomingMessage, response: ServerRespons
   const res = response
   // After Node's own 'finish' listener (added before the request was emitted),
   // which has already moved on to the next response or closed the connection.
-  res.once('finish', () => {
+  res.on('finish', () => {
     if (hold.blockedBy !== response) return
     hold.blockedBy = null
     if (nodeHttp.isLast(res) || socket.destroyed || nodeHttp.parserOf(socket) !== hold.parser || nodeHttp.dispatcherOf(hold.parser) !== hold.onIncoming) {
