@@ -12,7 +12,8 @@
 //   GET against about 57,000 warm (bench/callgrind-top.js shows it).)
 //   node bench/instructions.js [--node /path/to/node] [--requests 1000] [--uploads 100]
 //     [--warmup 2000] [--rounds 2] [--routes 50000] [--keep DIR] [--write]
-//     [--only plain|plugin [--kinds 0,3]]   (one process, those kinds: a quick look)
+//     [--only plain|plugin [--kinds 0,3]]   (one process, those kinds: a quick look; kinds 7 and 8,
+//     accepted uploads on routes with fewer rules, exist only here)
 //   (--write: its section of BENCHMARKS.md, one per Node major; --keep: the callgrind
 //    dumps, one per process and window, for callgrind_annotate)
 //
@@ -119,6 +120,14 @@ const KINDS = [
   { name: 'accepted 4 KiB expectation upload (waits for the 100), same route', status: 201, run: (t, n) => uploadsKeptAlive(t.port, acceptedHead, body4k, n) },
   { name: 'refused expectation upload (2 MiB declared, limit 1 MiB), new connection each', status: 413, uploads: true, run: refusals },
   { name: 'GET right after expectation traffic (HTTP/1.1 and HTTP/2)', status: 200, run: (t, n) => load(t.port, GET, n, 1), before: expectationTraffic }
+]
+/**
+ * Only with --only (--kinds 7,8): the accepted upload on routes with fewer rules, to tell the way in
+ * (no route hook) from the rules' hooks and the header schema (kind 4 has every rule).
+ */
+const PARTS_KINDS = [
+  { name: 'accepted 4 KiB expectation upload, route without rules', status: 201, run: (/** @type {Target} */ t, /** @type {number} */ n) => uploadsKeptAlive(t.port, expectHead('/blobs/a', 4096), body4k, n) },
+  { name: 'accepted 4 KiB expectation upload, route with bodyLimit and contentTypes only', status: 201, run: (/** @type {Target} */ t, /** @type {number} */ n) => uploadsKeptAlive(t.port, expectHead('/files/a', 4096), body4k, n) }
 ]
 const SCALING_KINDS = KINDS.filter((k) => k.name.startsWith('accepted') || k.name.startsWith('refused'))
 
@@ -236,7 +245,7 @@ async function main () {
   if (only !== undefined) {
     // One process, some kinds (--kinds 3,4): a quick look at one change, nothing written.
     const picked = (option('kinds') ?? KINDS.map((_, i) => i).join(',')).split(',').map(Number)
-    const kinds = KINDS.filter((_, i) => picked.includes(i))
+    const kinds = [...KINDS, ...PARTS_KINDS].filter((_, i) => picked.includes(i))
     const r = await measure(only, { kinds, extraRoutes: 10 - BASE_ROUTES, http2: true, label: 'only' })
     for (const kind of kinds) console.log(`${only} | ${kind.name} | main thread ${(r.rounds[kind.name] ?? []).map(fmt).join(' | ')} | other threads ${(r.background[kind.name] ?? []).map(fmt).join(' | ')}`)
     console.log(`${r.version}, slow state ${state(r.slow)}, ${Math.round((Date.now() - started) / 1000)} s`)
