@@ -1,6 +1,8 @@
 // The edges of a route's rules: a body of unknown length is cut past the
 // route's bodyLimit, not at it; a request with no body meets no rule.
 import t from 'tap'
+import Fastify from 'fastify'
+import fastifyExpect from '../../../plugin/index'
 import { head, rawRequest } from '../../helpers/raw-client'
 import { listen } from '../../helpers/server'
 
@@ -85,4 +87,25 @@ t.test('a check that throws or rejects refuses from the head, with its own statu
       t.same(JSON.parse(accepted.body), { got: { a: 1 } })
     }
   }
+})
+
+t.test('every route shares one getter and setter per hook: no closures per route', async (t) => {
+  const app = Fastify()
+  await app.register(fastifyExpect)
+  const routes: object[] = []
+  app.addHook('onRoute', (route) => { routes.push(route) })
+  app.put('/a', { bodyLimit: 10 }, async () => 'a')
+  app.get('/b', async () => 'b')
+  await app.ready()
+  const [a, b] = routes.map((route) => Object.getOwnPropertyDescriptor(route, 'preParsing'))
+  t.equal(typeof a?.get, 'function', 'the hook is an accessor')
+  t.equal(a?.get, b?.get, 'the same getter on both routes')
+  t.equal(a?.set, b?.set, 'the same setter')
+  t.equal(Object.getOwnPropertyDescriptor(routes[0] as object, 'onSend')?.get, Object.getOwnPropertyDescriptor(routes[1] as object, 'onSend')?.get)
+  // Copied onto an object that is not a route (a library cloning descriptors): nothing to read, a plain value to write.
+  const foreign = Object.defineProperties({}, { preParsing: a as PropertyDescriptor })
+  t.equal((foreign as { preParsing?: unknown }).preParsing, undefined, 'a foreign object reads nothing')
+  ;(foreign as { preParsing?: unknown }).preParsing = 'x'
+  t.equal((foreign as { preParsing?: unknown }).preParsing, 'x', 'and keeps what it is given')
+  await app.close()
 })
