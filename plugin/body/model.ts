@@ -34,6 +34,11 @@ export interface BodyModel {
 }
 
 const NONE: ParserFate = Object.freeze({ kind: 'none', limit: undefined })
+const UNKNOWN: ParserFate = Object.freeze({ kind: 'unknown', limit: undefined })
+const always = (): boolean => true
+
+/** A route the plugin has nothing to do on (most routes of a large app): one model for all of them. */
+const IDLE: BodyModel = Object.freeze({ policy: undefined, acts: false, parser: () => UNKNOWN, accepts: always })
 
 /**
  * @param serverLimit the server's bodyLimit: Fastify gives it to every parser
@@ -43,14 +48,15 @@ export function buildModel (policy: RoutePolicy | undefined, registry: ParserReg
   const routeLimit = policy?.bodyLimit
   const ownLimit = (parser: RegisteredParser): number | undefined =>
     parser.bodyLimit !== undefined && parser.bodyLimit !== serverLimit ? parser.bodyLimit : undefined
+  // Without rules of its own, a route acts only in reach of a streaming parser with its own limit.
+  if (policy === undefined && registry?.all().some((parser) => !parser.buffered && ownLimit(parser) !== undefined) !== true) return IDLE
   const fateOf = (parser: RegisteredParser | undefined): ParserFate => {
     if (parser === undefined) return NONE
     if (parser.buffered) return { kind: 'buffered', limit: routeLimit ?? parser.bodyLimit }
     return { kind: 'streaming', limit: routeLimit ?? ownLimit(parser) }
   }
-  const streamingWithLimit = registry?.all().some((parser) => !parser.buffered && ownLimit(parser) !== undefined) ?? false
   const accepts = policy === undefined || (policy.contentTypes === undefined && policy.schemaContentTypes === undefined)
-    ? () => true
+    ? always
     : remembered((contentType) => acceptsMediaType(policy, contentType))
   if (registry === undefined) {
     // Fallback: which parser (if any) takes a type is not known; the route's limit applies to every body.
@@ -59,7 +65,7 @@ export function buildModel (policy: RoutePolicy | undefined, registry: ParserReg
   }
   return {
     policy,
-    acts: policy !== undefined || streamingWithLimit,
+    acts: true,
     parser: remembered((contentType) => fateOf(registry.get(contentType ?? ''))),
     accepts
   }

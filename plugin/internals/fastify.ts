@@ -102,6 +102,7 @@ export function resolveInternals (fastify: FastifyInstance, warn: (message: stri
   if (kFormatter === undefined) warn('fastify-expect: Fastify internal "fastify.schemaErrorFormatter" not found: header errors given before the body use Fastify\'s default message format')
   const read = <T>(key: symbol | undefined, instance: FastifyInstance): T | undefined =>
     key === undefined ? undefined : (instance as unknown as Record<symbol, T>)[key]
+  const views = new WeakMap<FastifyParsers, ParserRegistry>()
   const registryOf = (instance: FastifyInstance): FastifyParsers | undefined => {
     const registry = read<FastifyParsers>(kParsers, instance)
     return typeof registry?.getParser === 'function' ? registry : undefined
@@ -119,14 +120,21 @@ export function resolveInternals (fastify: FastifyInstance, warn: (message: stri
     parsers (instance) {
       const registry = registryOf(instance)
       if (registry === undefined) return undefined
-      const getParser = (registry.getParser as NonNullable<FastifyParsers['getParser']>).bind(registry)
-      return {
-        get (contentType) {
-          const parser = getParser(contentType)
-          return parser === undefined ? undefined : toParser(parser)
-        },
-        all: () => registry.customParsers instanceof Map ? [...registry.customParsers.values()].map(toParser) : []
+      // One view per registry (it reads the registry live): a route's model is computed at each read
+      // of its hooks, and a large app has many routes per instance.
+      let view = views.get(registry)
+      if (view === undefined) {
+        const getParser = (registry.getParser as NonNullable<FastifyParsers['getParser']>).bind(registry)
+        view = {
+          get (contentType) {
+            const parser = getParser(contentType)
+            return parser === undefined ? undefined : toParser(parser)
+          },
+          all: () => registry.customParsers instanceof Map ? [...registry.customParsers.values()].map(toParser) : []
+        }
+        views.set(registry, view)
       }
+      return view
     },
     setNotFoundHandler: own,
     encapsulated: (instance) => 'server' in Object.getPrototypeOf(instance),
