@@ -58,19 +58,21 @@ interface Installed {
   shared: { model: BodyModel } | undefined
 }
 
-// One getter and setter per hook for every route, the routes' state in a WeakMap: accessors made
-// per route (closures) turned each route object into a dictionary, and held about 2 KB a route
-// (21 MB for 10,000 routes) alive for the app's life.
-const installed = new WeakMap<object, Installed>()
+// One getter and setter per hook for every route, each route's state under a symbol of its own
+// (found through a Proxy or a copy of the route's descriptors too): accessors made per route
+// (closures) turned each route object into a dictionary, and held about 2 KB a route (21 MB for
+// 10,000 routes) alive for the app's life.
+const kInstalled = Symbol('fastify-expect.rules')
+const installedOn = (route: object): Installed | undefined => (route as { [kInstalled]?: Installed })[kInstalled]
 const accessors = (hook: 'preParsing' | 'onSend'): PropertyDescriptor => ({
   get (this: object) {
-    const state = installed.get(this)
+    const state = installedOn(this)
     if (state === undefined) return undefined
     install(state)
     return state[hook]
   },
   set (this: object, value: HookList) {
-    const state = installed.get(this)
+    const state = installedOn(this)
     if (state !== undefined) state[hook] = value
     else Object.defineProperty(this, hook, { value, writable: true, enumerable: true, configurable: true })
   },
@@ -97,7 +99,7 @@ export function installRules (route: RouteOptions, instance: FastifyInstance, wi
     shared: undefined
   }
   install(state) // also reports a bad config.expect at once, naming the route
-  installed.set(route, state)
+  Object.defineProperty(route, kInstalled, { value: state })
   Object.defineProperties(route, HOOK_ACCESSORS)
 }
 

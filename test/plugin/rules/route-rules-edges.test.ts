@@ -102,10 +102,33 @@ t.test('every route shares one getter and setter per hook: no closures per route
   t.equal(a?.get, b?.get, 'the same getter on both routes')
   t.equal(a?.set, b?.set, 'the same setter')
   t.equal(Object.getOwnPropertyDescriptor(routes[0] as object, 'onSend')?.get, Object.getOwnPropertyDescriptor(routes[1] as object, 'onSend')?.get)
-  // Copied onto an object that is not a route (a library cloning descriptors): nothing to read, a plain value to write.
+  // The accessor alone, on an object that is not a route: nothing to read, a plain value to write.
   const foreign = Object.defineProperties({}, { preParsing: a as PropertyDescriptor })
   t.equal((foreign as { preParsing?: unknown }).preParsing, undefined, 'a foreign object reads nothing')
   ;(foreign as { preParsing?: unknown }).preParsing = 'x'
   t.equal((foreign as { preParsing?: unknown }).preParsing, 'x', 'and keeps what it is given')
+  await app.close()
+})
+
+t.test('a route seen through a Proxy or copied with its descriptors keeps the plugin\'s hooks', async (t) => {
+  type Hooks = { preParsing?: unknown, onSend?: unknown }
+  const names = (list: unknown): string[] => [list].flat().map((fn) => (fn as { name?: string } | undefined)?.name ?? String(fn))
+  const app = Fastify()
+  await app.register(fastifyExpect)
+  const seen: Array<{ proxy: Hooks, copy: Hooks }> = []
+  // An onRoute hook after the plugin's, as instrumentation wraps hooks: through a Proxy of the route.
+  app.addHook('onRoute', (route) => {
+    const proxy = new Proxy(route, {}) as Hooks
+    seen.push({ proxy, copy: Object.create(Object.getPrototypeOf(route), Object.getOwnPropertyDescriptors(route)) as Hooks })
+    proxy.onSend = [...[proxy.onSend ?? []].flat(), function wrapped (_req: unknown, _reply: unknown, payload: unknown, done: (err: null, p: unknown) => void) { done(null, payload) }]
+  })
+  app.put('/a', { bodyLimit: 10, preParsing: function own (_req, _reply, payload, done) { done(null, payload) } }, async () => 'a')
+  await app.ready()
+  const [{ proxy, copy }] = seen as [{ proxy: Hooks, copy: Hooks }]
+  t.same(names(proxy.preParsing), ['own', 'fastifyExpectRules'], 'read through the Proxy')
+  t.same(names(copy.preParsing), ['own', 'fastifyExpectRules'], 'read from a copy of the descriptors')
+  t.same(names(proxy.onSend), ['fastifyExpectStagedClose', 'wrapped'], 'a hook added through the Proxy joins the plugin\'s')
+  const printed = app.printRoutes({ includeHooks: true, commonPrefix: false })
+  t.match(printed, /\(onSend\) \["fastifyExpectStagedClose\(\)","wrapped\(\)"\]/, 'and Fastify runs both')
   await app.close()
 })
