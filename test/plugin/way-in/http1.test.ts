@@ -381,13 +381,20 @@ t.test('config.expect.check: sync, async, throwing, answering itself', async (t)
 
 t.test('each refusal is logged once, whoever refused, with its reason, status and the bytes the client kept', async (t) => {
   const server = await listen(t, (app) => {
-    app.addHook('onRequest', async (request, reply) => { if (request.headers.authorization === 'no') return reply.code(401).send('who') })
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.headers.authorization === 'no') return reply.code(401).send('who')
+      // The app's own early answers: the reason is read from the status.
+      if (request.headers['x-answer'] !== undefined) return reply.code(Number(request.headers['x-answer'])).send('no')
+    })
     app.post('/x', { bodyLimit: 10 }, async () => 'ok')
   }, { plugin: { rejectionLogLevel: 'warn' } })
   const cases: Array<[Record<string, string | number>, string, number]> = [
     [{ 'content-length': 123456 }, 'body-limit', 413],
     [{ 'content-length': 5, authorization: 'no' }, 'hook', 401],
-    [{ 'content-length': 5, 'content-type': 'no/parser' }, 'media-type', 415]
+    [{ 'content-length': 5, 'content-type': 'no/parser' }, 'media-type', 415],
+    [{ 'content-length': 5, 'x-answer': 413 }, 'body-limit', 413],
+    [{ 'content-length': 5, 'x-answer': 404 }, 'not-found', 404],
+    [{ 'content-length': 5, 'x-answer': 415 }, 'media-type', 415]
   ]
   for (const [headers, reason, statusCode] of cases) {
     const before = server.logs.length
