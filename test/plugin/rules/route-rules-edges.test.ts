@@ -132,3 +132,27 @@ t.test('a route seen through a Proxy or copied with its descriptors keeps the pl
   t.match(printed, /\(onSend\) \["fastifyExpectStagedClose\(\)","wrapped\(\)"\]/, 'and Fastify runs both')
   await app.close()
 })
+
+t.test('a header schema is checked before the body only for a client that waits: without Expect, Fastify checks it after the body and the connection stays', async (t) => {
+  const server = await listen(t, (app) => {
+    app.post('/h', {
+      schema: { headers: { type: 'object', properties: { 'x-token': { type: 'string' } }, required: ['x-token'] } }
+    }, async () => 'ok')
+  })
+  const body = JSON.stringify({ a: 1 })
+  const send = (expect: Record<string, string>) => rawRequest({
+    port: server.port,
+    head: head('POST /h HTTP/1.1', { host: 'x', 'content-type': 'application/json', 'content-length': body.length, ...expect }),
+    body,
+    sendBody: 'expect' in expect ? 'on-continue' : 'now'
+  })
+  const waiting = await send({ expect: '100-continue' })
+  t.equal(waiting.status, 400, 'with Expect: 400 from the head')
+  t.same(waiting.informational, [], 'no 100')
+  t.equal(waiting.bodyBytesSent, 0, 'no body byte sent')
+  t.equal(waiting.headers.connection, 'close', 'the body it announced is never read as a request')
+  const sending = await send({})
+  t.equal(sending.status, 400, 'without Expect: Fastify\'s own 400, after the body')
+  t.equal(sending.bodyBytesSent, body.length)
+  t.not(sending.headers.connection, 'close', 'the body was read: the connection stays usable')
+})
