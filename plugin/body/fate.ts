@@ -15,20 +15,23 @@ export type BodyFate =
   | { readonly action: 'read', readonly parser: ParserFate, readonly limit: number | undefined }
 
 /** Fastify reads no body for a request without Content-Type, Content-Length and Transfer-Encoding (HTTP/2 DATA frames alone). */
-const unparsed = (head: RequestHead): boolean =>
-  head.headers['content-type'] === undefined && head.headers['content-length'] === undefined && head.headers['transfer-encoding'] === undefined
+const unparsed = (headers: RequestHead['headers']): boolean =>
+  headers['content-type'] === undefined && headers['content-length'] === undefined && headers['transfer-encoding'] === undefined
 
 const FASTIFY_415 = Object.freeze({ action: 'fastify-415' as const })
 
 /** For a head that frames a body (see bodyFraming). Fastify's order: 415 before 413. */
 export function fateOf (head: RequestHead, framing: Framing, model: BodyModel): BodyFate {
   const policy = model.policy
-  if (!model.accepts(head.headers['content-type'])) return rejection('media-type')
-  if (unparsed(head)) {
+  // Read once: on Node's request, `headers` is a getter.
+  const headers = head.headers
+  const contentType = headers['content-type']
+  if (!model.accepts(contentType)) return rejection('media-type')
+  if (unparsed(headers)) {
     // A handler may still read request.raw: the route's limit holds it.
     return { action: 'read', parser: { kind: 'none', limit: policy?.bodyLimit }, limit: policy?.bodyLimit }
   }
-  const parser = model.parser(head.headers['content-type'])
+  const parser = model.parser(contentType)
   if (parser.kind === 'none') return FASTIFY_415
   const length = framing.length
   // Over the limit that applies (the route's, a buffered parser's, a streaming parser's own): 413 from the head.

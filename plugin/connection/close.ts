@@ -2,16 +2,15 @@
 // its body (as Go's closeAfterReply): HTTP/1 closes after the response, in
 // stages (linger.ts), so that no unread body byte is taken for a request and
 // the client reads the answer; HTTP/2 resets the stream after the response
-// (stream-reset.ts), the session serving on. And the one connection Node would
-// close that stays usable: a body sent without waiting for the 100, read in
-// full. Everything else keeps Node's own connection handling.
+// (stream-reset.ts), the session serving on. (The one connection Node would
+// close that stays usable, a body sent in full without waiting for the 100, is
+// kept where Node decides it, as the answer's head is written: internals/node.ts.)
+// Everything else keeps Node's own connection handling.
 import type { FastifyReply } from 'fastify'
 import type { ServerHttp2Stream } from 'node:http2'
 import type { Socket } from 'node:net'
 import type { Linger } from './linger'
 import { resetAfterEarlyAnswer } from './stream-reset'
-import { nodeHttp } from '../internals/node'
-import type { ServerResponse } from 'node:http'
 import type { RawRequest, RawResponse } from '../way-in/continue'
 
 export interface Connections {
@@ -42,20 +41,10 @@ export function createConnections (linger: Linger): Connections {
       }
       if (reply.raw.headersSent) return
       reply.header('connection', 'close')
-      if (reply.raw.socket !== null) linger.adopt(reply.raw.socket, reply.raw as ServerResponse)
+      if (reply.raw.socket !== null) linger.adopt(reply.raw.socket)
     },
     closeInStages (request, response) {
-      if (request.httpVersionMajor === 1 && !request.complete) linger.adopt(request.socket as Socket, response as ServerResponse)
+      if (request.httpVersionMajor === 1 && !request.complete) linger.adopt(request.socket as Socket)
     }
   }
-}
-
-/**
- * An expectation request whose client may send its body without waiting for the
- * 100: Node closes every connection whose expectation gets a final status
- * without one, but once the body is read in full (before the answer) the
- * framing is intact, so the connection stays usable.
- */
-export function keepOnceBodyRead (request: RawRequest, response: RawResponse): void {
-  request.on('end', () => { if (!response.headersSent) nodeHttp.forgiveContinue(response) })
 }

@@ -5,8 +5,8 @@
 // socket and destroys it as soon as the response is flushed. If the client is
 // still sending the body, the kernel then answers its bytes with a reset, and
 // many clients lose the response they had not read yet (Node's http client
-// gets EPIPE). So, for a response after which Node closes the connection, the
-// plugin replaces `socket.destroySoon` just before Node calls it: when the
+// gets EPIPE). So, on a connection the plugin marked, Node's call to
+// `socket.destroySoon` comes here instead (internals/node.ts): when the
 // request body is not complete, the connection is taken away from the HTTP parser (nothing it still receives is
 // ever read as a request), its write side is closed after the response, and
 // what the client still sends is read and thrown away until the client closes,
@@ -20,17 +20,16 @@
 // at 1 Gbit/s that is half a second of reading), 1000 sockets at once (beyond
 // it, Node's immediate close). Lingering costs a socket and a timer, no buffer:
 // bytes are dropped as they come.
-import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ResolvedOptions } from '../options'
-import { nodeHttp, type HttpSocket } from '../internals/node'
+import { closeThrough, nodeHttp, type HttpSocket } from '../internals/node'
 
 /** How long lingering sockets still get once the server closes (Go's half second). */
 export const LINGER_GRACE_MS = 500
 
 export interface Linger {
-  /** The connection may end with this response, its request's body unread: then it closes in stages (idempotent). */
-  adopt (socket: Socket, response: ServerResponse): void
+  /** If Node ends this connection after a response, its request's body unread, it closes in stages (idempotent). */
+  adopt (socket: Socket): void
   /** The server is closing: lingering sockets get at most a short grace (none with `force`). */
   close (force: boolean): void
 }
@@ -39,13 +38,13 @@ export function createLinger (options: Pick<ResolvedOptions, 'lingerTimeout' | '
   const timers = new Map<Socket, NodeJS.Timeout>()
   let closing: { force: boolean } | undefined
 
-  function lingeringDestroySoon (this: HttpSocket): void {
-    if (nodeHttp.bodyPending(this) !== true || !this.readable || options.lingerTimeout === 0 ||
+  function lingeringDestroySoon (socket: HttpSocket, destroySoon: (socket: HttpSocket) => void): void {
+    if (nodeHttp.bodyPending(socket) !== true || !socket.readable || options.lingerTimeout === 0 ||
       closing?.force === true || timers.size >= options.maxLingeringSockets) {
-      nodeHttp.destroySoon(this)
+      destroySoon(socket)
       return
     }
-    linger(this)
+    linger(socket)
   }
 
   function linger (socket: HttpSocket): void {
@@ -84,17 +83,9 @@ export function createLinger (options: Pick<ResolvedOptions, 'lingerTimeout' | '
     return closing === undefined ? bound : Math.min(bound, LINGER_GRACE_MS)
   }
 
-  const adopted = new WeakSet<ServerResponse>()
-
   return {
-    adopt (socket, response) {
-      if (adopted.has(response)) return
-      adopted.add(response)
-      // Before Node's own 'finish' listener, which calls destroySoon when the response is the
-      // connection's last: only then does the socket get the staged close (a shape of its own).
-      response.prependListener('finish', () => {
-        if (nodeHttp.mayBeLast(response)) nodeHttp.replaceDestroySoon(socket, lingeringDestroySoon)
-      })
+    adopt (socket) {
+      closeThrough(socket, lingeringDestroySoon)
     },
     close (force) {
       closing = { force }

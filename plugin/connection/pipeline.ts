@@ -8,7 +8,8 @@
 // a connection that stays open they are handed over, in order; on one that
 // closes they never run. Only connections that carried an expectation pay.
 //
-// One hold per connection: a queue in front of Node's parserOnIncoming. While
+// One hold per connection: a queue in front of Node's parserOnIncoming, which
+// waits for the expectation request's answer only once something is queued. While
 // anything is queued the socket does not read: every 'resume' (Node's drain
 // handling, a request body's reader) is undone at once, before any read can
 // happen. So a connection holds at most the requests of the chunk being parsed
@@ -37,15 +38,18 @@ const holds = new Map<Socket, Hold>()
 export function holdPipelined (request: IncomingMessage, response: ServerResponse): void {
   const socket = nodeHttp.socketOf(request)
   const hold = holdOf(socket)
-  if (hold === undefined) return
-  hold.blockedBy = response
-  const res = response
+  if (hold !== undefined) hold.blockedBy = response
+}
+
+// The expectation request's answer is awaited only when a request is queued behind
+// it: most connections pipeline nothing, and pay no listener.
+function awaitAnswer (hold: Hold, socket: HttpSocket, response: ServerResponse): void {
   // After Node's own 'finish' listener (added before the request was emitted),
   // which has already moved on to the next response or closed the connection.
-  res.on('finish', () => {
+  response.on('finish', () => {
     if (hold.blockedBy !== response) return
     hold.blockedBy = null
-    if (nodeHttp.isLast(res) || socket.destroyed || nodeHttp.parserOf(socket) !== hold.parser || nodeHttp.dispatcherOf(hold.parser) !== hold.onIncoming) {
+    if (nodeHttp.isLast(response) || socket.destroyed || nodeHttp.parserOf(socket) !== hold.parser || nodeHttp.dispatcherOf(hold.parser) !== hold.onIncoming) {
       end(hold)
       return
     }
@@ -54,6 +58,7 @@ export function holdPipelined (request: IncomingMessage, response: ServerRespons
       const [next, keepAlive] = hold.queue.shift() as [IncomingMessage, boolean]
       hold.dispatch(next, keepAlive)
     }
+    if (hold.queue.length > 0 && hold.blockedBy !== null) awaitAnswer(hold, socket, hold.blockedBy)
     // Node's own backpressure (`_paused`) resumes the socket itself on drain.
     if (hold.queue.length === 0 && socket._paused !== true && !socket.destroyed) socket.resume()
   })
@@ -70,10 +75,17 @@ function holdOf (socket: HttpSocket): Hold | undefined {
     dispatch,
     onIncoming: (next, keepAlive) => {
       if (takesOver(socket, next)) return dispatch(next, keepAlive)
+      const blocker = hold.blockedBy
+      // Answered: Node has moved on, or closes the connection after it.
+      if (blocker !== null && blocker.writableFinished) {
+        hold.blockedBy = null
+        if (nodeHttp.isLast(blocker) || socket.destroyed) end(hold)
+      }
       // The connection ends after a refusal: Node still parses what arrives until
       // the socket is gone, but nothing behind the refusal may run.
       if (hold.ended) return 0
       if (hold.blockedBy === null) return dispatch(next, keepAlive)
+      if (hold.queue.length === 0) awaitAnswer(hold, socket, hold.blockedBy)
       hold.queue.push([next, keepAlive])
       nodeHttp.stopReading(socket)
       return 0

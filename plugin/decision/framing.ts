@@ -58,14 +58,16 @@ export interface Framing { readonly hasBody: boolean, readonly length: number | 
 
 /** What the headers say about the body, or why they cannot be trusted. */
 export function bodyFraming (head: RequestHead): Framing | string {
-  const length = parseContentLength(head.headers['content-length'])
+  // Read once: on Node's request, `headers` is a getter.
+  const headers = head.headers
+  const length = parseContentLength(headers['content-length'])
   if (typeof length === 'string') return length
-  const chunked = head.headers['transfer-encoding'] !== undefined
+  const chunked = headers['transfer-encoding'] !== undefined
   // RFC 9112 §6.1: both at once is how requests are smuggled; refuse rather than guess.
   if (chunked && length !== undefined) return 'both Content-Length and Transfer-Encoding'
   // RFC 9112 §6.3: a body whose end cannot be known.
-  const fault = chunked && head.httpVersionMajor === 1 ? framingFault(head.headers, `1.${head.httpVersionMinor}`) : undefined
-  if (fault !== undefined) return `Transfer-Encoding ${JSON.stringify(head.headers['transfer-encoding'])} (${fault})`
+  const fault = chunked && head.httpVersionMajor === 1 ? framingFault(headers, `1.${head.httpVersionMinor}`) : undefined
+  if (fault !== undefined) return `Transfer-Encoding ${JSON.stringify(headers['transfer-encoding'])} (${fault})`
   if (head.httpVersionMajor === 2 && head.endStream !== undefined) return { hasBody: !head.endStream, length }
   return { hasBody: chunked || (length !== undefined && length > 0), length }
 }

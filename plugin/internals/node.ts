@@ -3,15 +3,18 @@
 // it relies on, each with what happens without it (NODE_INTERNALS; the
 // README's table is checked against it). Each access checks the shape it
 // needs where it is used and falls back to Node's own behaviour when absent.
-import { IncomingMessage, type ServerResponse } from 'node:http'
+import { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket as NetSocket } from 'node:net'
 import { Http2ServerRequest } from 'node:http2'
 import type { Socket } from 'node:net'
 import type { InternalUse } from './fastify'
 
 export const NODE_INTERNALS: readonly InternalUse[] = [
+  { name: 'Node\'s `ServerResponse.prototype.writeHead`, wrapped once, and `res.req`', what: 'a client that sent its whole body without waiting for the 100 keeps its connection once the body is read', fallback: 'Node closes that connection after the answer' },
   { name: 'Node `res._expect_continue`', what: 'keeping the connection of a bodyless expectation request open; a client that sent its whole body without waiting keeps its connection', fallback: 'Node closes it after the response' },
-  { name: 'Node `res._last`', what: 'whether the connection ends after a response: the pipelining hold, and the staged close, given to a connection only then', fallback: 'requests held behind it are dropped with the connection; the staged close is given to every connection that may close with a body unread' },
-  { name: 'Node\'s connection parser (`socket.parser`, its `incoming` and `onIncoming`), `socket._handle` (`reading`, `readStart`, `readStop`), `socket.destroySoon`', what: 'staged close, holding requests pipelined behind an expectation request', fallback: 'Node\'s own immediate close' },
+  { name: 'Node `res._last`', what: 'whether the connection ends after a response: the pipelining hold', fallback: 'requests held behind it are dropped with the connection' },
+  { name: 'Node\'s connection parser (`socket.parser`, its `incoming` and `onIncoming`), `socket._handle` (`reading`, `readStart`, `readStop`)', what: 'staged close, holding requests pipelined behind an expectation request', fallback: 'Node\'s own immediate close' },
+  { name: 'Node\'s `net.Socket.prototype.destroySoon` (what the HTTP server calls to end a connection after its last response), wrapped once', what: 'staged close, for the connections marked by it', fallback: 'Node\'s own immediate close' },
   { name: 'Node\'s request classes\' `_read()` (`IncomingMessage`, `Http2ServerRequest`: every body reader ends up there), wrapped once', what: 'the 100 on the first read of the body, and an upload slot taken before it (admission)', fallback: 'an own `_read` on each waiting request (a request class of another runtime or of the app)' },
   { name: 'Node\'s HTTP/1 parser and HTTP/2 compat layer delivering body bytes with the request\'s `push()`', what: 'a route\'s bodyLimit held for a body of unknown length, whoever reads it (a parser or a handler on `request.raw`)', fallback: 'only what passes through the parser\'s stream is counted' },
   { name: 'Node\'s HTTP/2 stream after `finish`', what: 'the reset after an early answer', fallback: 'Node\'s own reset' }
@@ -42,8 +45,6 @@ export const nodeHttp = {
   },
   /** Node closes the connection after this response (Connection: close, HTTP/1.0, or a refused expectation). */
   isLast: (response: ServerResponse): boolean => (response as NodeResponse)._last === true,
-  /** Node may close the connection after this response (true when its `_last` is out of reach). */
-  mayBeLast: (response: ServerResponse): boolean => (response as NodeResponse)._last !== false,
   /** Node's note that a 100 is owed: a final status without one closes the connection. Cleared: it stays usable. */
   forgiveContinue (response: ServerResponse | object): void {
     const node = response as NodeResponse
@@ -65,18 +66,6 @@ export const nodeHttp = {
       handle.reading = true
       handle.readStart()
     }
-  },
-  /**
-   * Replaces, for this one connection, what Node calls to close it after its
-   * last response: set just before Node calls it, so only a closing socket
-   * ever has a shape of its own.
-   */
-  replaceDestroySoon (socket: Socket, destroySoon: (this: HttpSocket) => void): void {
-    shadow(socket as { destroySoon: () => void }, 'destroySoon', destroySoon)
-  },
-  /** Node's own destroySoon. */
-  destroySoon (socket: HttpSocket): void {
-    Object.getPrototypeOf(socket).destroySoon.call(socket)
   }
 }
 
@@ -126,50 +115,72 @@ export function watchPushes (stream: object, take: (chunk: Buffer) => boolean): 
 }
 
 // The first read of a request's body, seen from the _read of Node's request
-// classes (http.IncomingMessage, http2's Http2ServerRequest), wrapped once, the
-// first time an expectation waits: an own _read on the waiting requests would
+// classes (http.IncomingMessage, http2's Http2ServerRequest), wrapped once, when
+// the plugin registers (wrapNodeClasses): an own _read on the waiting requests would
 // give them a class of their own (and deleting it, a dictionary on Node 22 and
 // later), and Node's stream code, shared by every later request, would meet one
-// more shape (Readable.read and resume went megamorphic). The waiting requests
-// are found in a WeakMap; any other request pays one lookup per _read call.
-// The entry goes at the first read or when the answer finishes (finishFirstRead).
+// more shape (Readable.read and resume went megamorphic). The hook goes at the
+// first read or when the answer finishes (finishFirstRead).
+// Where a waiting request is found:
+// - HTTP/1, in a slot of its connection, reused by each request: a connection has
+//   one request waiting at a time (the pipelining hold dispatches no other before
+//   its answer). An entry per request in a WeakMap cost about 1,000 instructions
+//   each (callgrind): a young key in an old table is an ephemeron record, and the
+//   table rehashed as entries came and went. The slot holds its request only
+//   while it waits, so a young connection's entry never keeps itself alive.
+// - HTTP/2, a WeakMap keyed by the request (its stream is its connection).
+// Any other request pays one lookup per _read call.
 type FirstRead = (proceed: () => void) => void
+interface Slot { request: object | null, first: FirstRead | null }
+const slots = new WeakMap<object, Slot>()
 const firstReads = new WeakMap<object, FirstRead>()
-const wrappedReads = new WeakSet<object>()
-/** The prototypes whose _read may be wrapped: Node's two request classes, nothing else. */
-const requestPrototypes: readonly object[] = [IncomingMessage.prototype, Http2ServerRequest.prototype]
+/** How a request's first read is found: by its connection (HTTP/1), by itself (HTTP/2), or not (an own _read). */
+type Store = 'connection' | 'request' | false
+/** The wrapped _read of each class (undefined: not wrapped, that class's requests get an own _read). */
+let connectionRead: unknown
+let requestRead: unknown
 
-/** Per prototype of the requests met: whether their _read is one of Node's, wrapped (the chain walked once). */
-const hookable = new WeakMap<object, boolean>()
-
-function hookReads (request: object): boolean {
-  const proto = Object.getPrototypeOf(request) as object | null
-  if (proto === null) return false
-  let known = hookable.get(proto)
-  if (known === undefined) {
-    known = wrapRead(proto)
-    hookable.set(proto, known)
-  }
-  return known
+/** A request of a class whose _read is wrapped reaches the wrapper: no walk of its prototypes, no lookup. */
+function storeOf (request: object): Store {
+  const read = (request as { _read?: unknown })._read
+  if (read === undefined) return false
+  return read === connectionRead ? 'connection' : read === requestRead ? 'request' : false
 }
 
-/** Wraps _read where `proto` finds it, if that is one of Node's request classes. */
-function wrapRead (proto: object): boolean {
-  let owner: object | null = proto
-  while (owner !== null && !Object.prototype.hasOwnProperty.call(owner, '_read')) owner = Object.getPrototypeOf(owner) as object | null
-  if (owner === null || !requestPrototypes.includes(owner)) return false
-  if (wrappedReads.has(owner)) return true
-  const reading = owner as { _read (size: number): void }
+/** Wraps the _read `proto` owns (Node's request classes); the wrapper, or undefined. */
+function wrapRead (proto: object, store: 'connection' | 'request'): unknown {
+  if (!Object.prototype.hasOwnProperty.call(proto, '_read')) return undefined
+  const reading = proto as { _read (size: number): void }
   const read = reading._read
-  if (typeof read !== 'function') return false
-  reading._read = function _read (this: object, size: number): void {
-    const first = firstReads.get(this)
-    if (first === undefined) return read.call(this, size)
-    firstReads.delete(this)
-    first(() => { read.call(this, size) })
+  if (typeof read !== 'function') return undefined
+  reading._read = store === 'connection'
+    ? function _read (this: { socket: object | null }, size: number): void {
+      const slot = slots.get(this.socket as object)
+      if (slot === undefined || slot.request !== this) return read.call(this, size)
+      const first = slot.first as FirstRead
+      slot.request = null
+      slot.first = null
+      first(() => { read.call(this, size) })
+    }
+    : function _read (this: object, size: number): void {
+      const first = firstReads.get(this)
+      if (first === undefined) return read.call(this, size)
+      firstReads.delete(this)
+      first(() => { read.call(this, size) })
+    }
+  return reading._read
+}
+
+/** The connection's slot, where `request` may wait (undefined: another request waits there). */
+function slotFor (request: object): Slot | undefined {
+  const socket = (request as { socket?: object | null }).socket
+  if (socket == null) return undefined
+  let slot = slots.get(socket)
+  if (slot === undefined) {
+    slot = { request: null, first: null }
+    slots.set(socket, slot)
   }
-  wrappedReads.add(owner)
-  return true
+  return slot.request === null || slot.request === request ? slot : undefined
 }
 
 /**
@@ -177,24 +188,42 @@ function wrapRead (proto: object): boolean {
  * on when it calls proceed(). A later hook runs first (admission's slot, then the 100).
  */
 function atFirstRead (request: object, before: FirstRead): void {
-  const inner = firstReads.get(request)
-  const first: FirstRead = inner === undefined ? before : (proceed) => { before(() => { inner(proceed) }) }
-  if (hookReads(request)) {
-    firstReads.set(request, first)
+  const store = storeOf(request)
+  if (store === 'connection') {
+    const slot = slotFor(request)
+    if (slot !== undefined) {
+      const inner = slot.request === request ? slot.first : null
+      slot.request = request
+      slot.first = inner === null ? before : (proceed) => { before(() => { inner(proceed) }) }
+      return
+    }
+  } else if (store === 'request') {
+    const inner = firstReads.get(request)
+    firstReads.set(request, inner === undefined ? before : (proceed) => { before(() => { inner(proceed) }) })
     return
   }
-  // Not one of Node's request classes (another runtime's, or a class of the app's own): an own _read.
+  // Not one of Node's request classes (another runtime's, or a class of the app's own),
+  // or a connection whose slot is taken: an own _read (a later one runs first).
   const own = request as { _read (size: number): void }
   const read = own._read
   const restore = shadow(own, '_read', function readFirst (this: typeof own, size: number) {
     restore()
-    first(() => { read.call(this, size) })
+    before(() => { read.call(this, size) })
   })
 }
 
 /** The request's answer is out: nothing waits for its first read any more. */
 export function finishFirstRead (request: object): void {
-  firstReads.delete(request)
+  const store = storeOf(request)
+  if (store === 'connection') {
+    const slot = slots.get((request as { socket?: object | null }).socket as object)
+    if (slot !== undefined && slot.request === request) {
+      slot.request = null
+      slot.first = null
+    }
+  } else if (store === 'request') {
+    firstReads.delete(request)
+  }
 }
 
 /** `first` runs at the first read of the request's body, before the read. */
@@ -205,4 +234,88 @@ export function onFirstRead (request: object, first: () => void): void {
 /** The first read of the request's body goes on when `admit` calls proceed (admission: a slot first). */
 export function holdFirstRead (request: object, admit: (proceed: () => void) => void): void {
   atFirstRead(request, admit)
+}
+
+// How a connection ends after its last response: Node's HTTP server calls
+// socket.destroySoon(). Wrapped once on net.Socket.prototype, for the sockets a
+// staged close marked (linger.ts), each with the closer of its app; every other
+// socket goes straight to Node's. Marking a connection costs no listener and no
+// own property on Node's objects (either one per request cost more than the
+// rest of the staged close).
+type Closer = (socket: HttpSocket, close: (socket: HttpSocket) => void) => void
+const closers = new WeakMap<object, Closer>()
+let nodeDestroySoon: ((this: NetSocket) => void) | null | undefined
+
+/** Node's own destroySoon for this socket. */
+function destroySoonOf (socket: HttpSocket): void {
+  const own = nodeDestroySoon
+  if (typeof own === 'function') own.call(socket)
+  else socket.destroySoon()
+}
+
+function wrapDestroySoon (): void {
+  if (nodeDestroySoon !== undefined) return
+  const proto = NetSocket.prototype as { destroySoon?: (this: NetSocket) => void }
+  const own = proto.destroySoon
+  nodeDestroySoon = typeof own === 'function' ? own : null
+  if (typeof own !== 'function') return
+  proto.destroySoon = function destroySoon (this: NetSocket): void {
+    const close = closers.get(this)
+    if (close === undefined) return own.call(this)
+    closers.delete(this)
+    close(this as HttpSocket, destroySoonOf)
+  }
+}
+
+/**
+ * When Node ends this connection with destroySoon(), `closer` does it instead
+ * (with Node's own close at hand). False when the runtime's sockets have no
+ * destroySoon to wrap: Node's (or the runtime's) immediate close then.
+ */
+export function closeThrough (socket: Socket, closer: Closer): boolean {
+  if (nodeDestroySoon == null) return false
+  if (closers.get(socket) !== closer) closers.set(socket, closer)
+  return true
+}
+
+// A final status to an expectation request that got no 100 makes Node close the
+// connection (its writeHead), lest the client's body be read as requests. Once the
+// whole body has been read (before the answer) the framing is intact and the
+// connection can stay: ServerResponse.prototype.writeHead, wrapped once, forgives
+// such a response as its headers are written. (A listener on the request for its 'end' did this before:
+// added before Fastify had stored the request, it gave the request an own
+// `_eventsCount` on Node 22 and later, a shape of its own, and Fastify's stores of
+// requests met two shapes: its payload store went megamorphic, about 900
+// instructions on every later request with a body.)
+function wrapWriteHead (): void {
+  type WriteHead = (this: NodeResponse, statusCode: number, reason?: unknown, headers?: unknown) => unknown
+  const proto = ServerResponse.prototype as unknown as { writeHead: WriteHead }
+  const nodeWriteHead = proto.writeHead
+  if (typeof nodeWriteHead !== 'function' || wrapped.has(nodeWriteHead)) return
+  const writeHead = function writeHead (this: NodeResponse, statusCode: number, reason?: unknown, headers?: unknown): unknown {
+    if (this._expect_continue === true && (this.req as IncomingMessage | undefined)?.readableEnded === true) this._expect_continue = false
+    return nodeWriteHead.call(this, statusCode, reason, headers)
+  }
+  wrapped.add(writeHead)
+  proto.writeHead = writeHead
+}
+
+const wrapped = new WeakSet<object>()
+let installed = false
+
+/**
+ * Every wrap of Node's classes, once, when the plugin registers: replacing a
+ * method on a prototype later, once requests have been served, invalidates what
+ * V8 learnt about the objects built on it, and the stores that add properties to
+ * new requests and responses (EventEmitter's constructor, Node's own
+ * parserOnIncoming) went megamorphic for the rest of the process, about 1,000
+ * instructions on every request (callgrind, Node 22).
+ */
+export function wrapNodeClasses (): void {
+  if (installed) return
+  installed = true
+  connectionRead = wrapRead(IncomingMessage.prototype, 'connection')
+  requestRead = wrapRead(Http2ServerRequest.prototype, 'request')
+  wrapDestroySoon()
+  wrapWriteHead()
 }

@@ -45,7 +45,7 @@ function createNotFoundHook (connections: Connections) {
   return function fastifyExpectNotFound (request: FastifyRequest, reply: FastifyReply, payload: Readable, done: (err: Error | null, payload?: Readable) => void): void {
     const framing = bodyFraming(headOf(request.raw))
     if (typeof framing === 'string' || !framing.hasBody) {
-      done(null, payload)
+      done(null)
       return
     }
     const state = stateOf(request.raw)

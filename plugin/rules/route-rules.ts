@@ -32,6 +32,8 @@ export interface RoutePolicy extends BodyRules {
   readonly sendContinue: SendContinue
 }
 
+// done(null) keeps Fastify's payload stream as it is: passing the same one back would store it
+// again on Fastify's request (a field V8 then no longer treats as constant).
 type PreParsingDone = (err: Error | null, payload?: Readable) => void
 type PreParsing = (request: FastifyRequest, reply: FastifyReply, payload: Readable, done: PreParsingDone) => void
 type OnSend = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void) => void
@@ -149,7 +151,7 @@ function createRuleHook (shared: { model: BodyModel }, formatter: SchemaErrorFor
     const head = raw.httpVersionMajor === 2 ? headOf(raw) : raw as RequestHead
     const framing = bodyFraming(head)
     if (!model.acts || typeof framing === 'string' || !framing.hasBody) {
-      done(null, payload)
+      done(null)
       return
     }
     const state = raw.headers.expect === undefined ? undefined : stateOf(raw)
@@ -200,18 +202,18 @@ function proceed (reply: FastifyReply, payload: Readable, fate: BodyFate, state:
   if (reply.sent) {
     // The check answered itself: Fastify's chain stops; nothing is to read the body.
     if (state !== undefined) state.reason = 'check'
-    done(null, payload)
+    done(null)
     return
   }
   // Fastify answers 415 itself from the head, before any read: no 100, nothing to hold.
   if (fate.action !== 'read') {
-    done(null, payload)
+    done(null)
     return
   }
   const raw = reply.request.raw
   if (state !== undefined && afterChecks) sendContinue(raw, reply.raw, state, settled)
   if (fate.limit === undefined) {
-    done(null, payload)
+    done(null)
     return
   }
   done(null, holdToLimit(raw, payload, fate.limit, (stream) => {
@@ -224,7 +226,7 @@ function proceed (reply: FastifyReply, payload: Readable, fate: BodyFate, state:
 function createStagedClose (connections: Connections): OnSend {
   return function fastifyExpectStagedClose (request, reply, payload, done) {
     connections.closeInStages(request.raw, reply.raw)
-    done(null, payload)
+    done(null)
   }
 }
 

@@ -7,7 +7,7 @@
 // them goes out with no 100 and no body sent.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
-import { finishFirstRead, onFirstRead } from '../internals/node'
+import { finishFirstRead, holdFirstRead } from '../internals/node'
 
 export type RawRequest = IncomingMessage | Http2ServerRequest
 export type RawResponse = ServerResponse | Http2ServerResponse
@@ -65,9 +65,14 @@ export function settle (request: RawRequest, response: RawResponse | undefined, 
 /** Waits for the first read of the body, and settles the verdict if the answer comes first. */
 export function continueOnFirstRead (request: RawRequest, response: RawResponse, state: ExpectationState, settled: Settled): void {
   // The one place where the body's first read is seen (admission control hooks here too).
-  onFirstRead(request, () => { sendContinue(request, response, state, settled) })
+  let waiting = true
+  holdFirstRead(request, (proceed) => {
+    waiting = false
+    sendContinue(request, response, state, settled)
+    proceed()
+  })
   response.on('finish', () => {
-    finishFirstRead(request)
+    if (waiting) finishFirstRead(request)
     const status = response.statusCode
     settle(request, response, state, status >= 400 ? 'refused' : 'ignored', status >= 400 ? reasonOf(status) : 'answered-without-body', settled)
   })

@@ -13,8 +13,7 @@ import { refuseForbiddenFraming } from './framing-guard'
 import type { Connections } from '../connection/close'
 import type { ResolvedOptions } from '../options'
 import { holdPipelined } from '../connection/pipeline'
-import { keepOnceBodyRead } from '../connection/close'
-import { nodeHttp } from '../internals/node'
+import { nodeHttp, wrapNodeClasses } from '../internals/node'
 
 const wired = new WeakSet<EventEmitter>()
 
@@ -24,6 +23,8 @@ export function isWired (server: EventEmitter): boolean {
 
 export function wireServer (server: EventEmitter, connections: Connections, options: ResolvedOptions, settled: Settled): void {
   wired.add(server)
+  // Before any request: see internals/node.ts.
+  wrapNodeClasses()
   server.on('checkContinue', onExpectation)
   server.on('checkExpectation', onExpectation)
   // A lenient parser frames a body it cannot delimit: then, and only then, every
@@ -35,9 +36,8 @@ export function wireServer (server: EventEmitter, connections: Connections, opti
       connections.resetStream((request as { stream: ServerHttp2Stream }).stream)
     } else {
       // Only connections that carry an expectation close in stages (HTTP/2 sessions never call destroySoon).
-      connections.linger.adopt(request.socket, response as ServerResponse)
+      connections.linger.adopt(request.socket)
       holdPipelined(request as IncomingMessage, response as ServerResponse)
-      keepOnceBodyRead(request, response)
     }
     // HTTP/1: the request is its own head (nothing copied for each request).
     const decision = decide(request.httpVersionMajor === 2 ? headOf(request) : request as RequestHead)

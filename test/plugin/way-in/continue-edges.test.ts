@@ -33,6 +33,26 @@ t.test('a client that started its body without waiting: no 100, the body is read
   t.match(c.received().slice(before), /^HTTP\/1\.1 200 /)
 })
 
+t.test('a whole body sent with the head, read only after a slow hook: never a first read, and the connection stays', async (t) => {
+  // The body and its end arrive while an onRequest hook waits: the stream has ended before anything
+  // reads it, so no read ever reaches Node's _read (where the 100 would go). Node closes a connection
+  // whose expectation got a final status without a 100, unless the body was read in full before it.
+  const server = await listen(t, (app) => {
+    app.addHook('onRequest', async () => { await new Promise((resolve) => setTimeout(resolve, 20)) })
+    app.post('/x', async (request) => request.body)
+  })
+  const c = await openConnection(server.port)
+  t.teardown(() => c.socket.destroy())
+  c.socket.write(head('POST /x HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'text/plain', 'content-length': 10 }) + 'helloworld')
+  await until(t, 'the response', () => c.received().endsWith('\r\n\r\nhelloworld'))
+  t.notMatch(c.received(), /100 Continue/, 'the whole body came with the head: no 100')
+  t.match(c.received(), /\r\nconnection: keep-alive\r\n/i, 'the body was read in full before the answer: the connection is still good')
+  const before = c.received().length
+  c.socket.write(head('POST /x HTTP/1.1', { host: 'x', 'content-type': 'text/plain', 'content-length': 2 }) + 'ok')
+  await until(t, 'the second response', () => c.received().slice(before).endsWith('\r\n\r\nok'))
+  t.match(c.received().slice(before), /^HTTP\/1\.1 200 /)
+})
+
 t.test('an empty chunked body sent with the head: complete before any read, so no 100', async (t) => {
   const server = await listen(t, (app) => {
     app.post('/x', async (request) => ({ body: request.body ?? null }))
