@@ -11,7 +11,7 @@
 //   Scheduler...) was still most of every window, 250,000-650,000 instructions per
 //   GET against about 57,000 warm (bench/callgrind-top.js shows it).)
 //   node bench/instructions.js [--node /path/to/node] [--requests 1000] [--uploads 100]
-//     [--warmup 2000] [--rounds 2] [--routes 50000] [--keep DIR] [--write]
+//     [--warmup 8000] [--rounds 3] [--routes 50000] [--keep DIR] [--write]
 //     [--only plain|plugin [--kinds 0,3]]   (one process, those kinds: a quick look; kinds 7 and 8,
 //     accepted uploads on routes with fewer rules, exist only here)
 //   (--write: its section of BENCHMARKS.md, one per Node major; --keep: the callgrind
@@ -52,7 +52,9 @@ const option = (/** @type {string} */ name) => {
 const NODE = option('node') ?? process.env.BENCH_NODE ?? process.execPath
 const REQUESTS = arg('requests', 1000)
 const UPLOADS = arg('uploads', 100)
-const WARMUP = arg('warmup', 2000)
+// 8,000 of each kind: with 2,000 the plugin's process was still settling (its rounds fell
+// 1.117, 1.087, 1.043 for the route with rules, V8 still tiering up code plain Fastify never runs).
+const WARMUP = arg('warmup', 8000)
 const ROUNDS = arg('rounds', 3)
 const ROUTES = arg('routes', 50000)
 const KEEP = option('keep')

@@ -5,7 +5,7 @@
 // - checkRules(): at a route that declares rules, before its body is read,
 //   for every request with a body, whether it carries Expect or not.
 import { parseExpect } from './expect-field'
-import { bodyFraming, parseContentLength, type RequestHead } from './framing'
+import { bodyFraming, parseContentLength, type Framing, type RequestHead } from './framing'
 import { matchesAny, mediaTypeOf, type MediaRange } from './media-type'
 import {
   FST_ERR_CTP_BODY_TOO_LARGE,
@@ -26,9 +26,9 @@ export type Decision =
   /** HTTP/1.0 (a server MUST ignore its expectations) or no Expect field at all. */
   | { readonly action: 'ignore' }
   /** 100-continue with no body framed: nothing to send a 100 for; the connection stays usable. */
-  | { readonly action: 'no-body', readonly declaredLength: number | undefined }
+  | { readonly action: 'no-body', readonly declaredLength: number | undefined, readonly framing: Framing }
   /** 100-continue with a body: the app answers, and the 100 goes out on the first read. */
-  | { readonly action: 'wait', readonly declaredLength: number | undefined }
+  | { readonly action: 'wait', readonly declaredLength: number | undefined, readonly framing: Framing }
   /** Answer at once with this error; the body is never read (`framed`: there may be one, so the connection ends). */
   | Rejection & { readonly declaredLength: number | undefined, readonly framed: boolean }
 
@@ -45,7 +45,7 @@ export function decide (head: RequestHead): Decision {
   if (field.kind === 'malformed') return { ...reject('expectation', new FST_ERR_EXPECTATION_FAILED(`malformed Expect field (${field.reason})`)), declaredLength, framed }
   if (field.kind === 'unsupported') return { ...reject('expectation', new FST_ERR_EXPECTATION_FAILED(`unsupported expectation ${field.expectations.map((e) => JSON.stringify(e)).join(', ')}`)), declaredLength, framed }
   if (typeof framing === 'string') return { ...reject('framing', new FST_ERR_EXPECT_INVALID_FRAMING(framing)), declaredLength, framed }
-  return { action: framing.hasBody ? 'wait' : 'no-body', declaredLength }
+  return { action: framing.hasBody ? 'wait' : 'no-body', declaredLength, framing }
 }
 
 /** Content-Length when it is a number, whatever else is wrong with the framing. */

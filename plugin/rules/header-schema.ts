@@ -9,7 +9,7 @@ type HeaderValidator = ((data: unknown, context?: object) => unknown) & { errors
 
 export function validateHeaders (request: FastifyRequest, formatter: SchemaErrorFormatter | undefined): Error | undefined {
   const validate = request.getValidationFunction('headers') as HeaderValidator | undefined
-  if (validate === undefined || request.routeOptions.attachValidation === true) return undefined
+  if (validate === undefined) return undefined
   // A copy: validators may remove, default or coerce properties (Ajv's removeAdditional,
   // useDefaults, coerceTypes), and the framing headers Fastify reads next must stay as sent.
   const headers = { ...request.headers }

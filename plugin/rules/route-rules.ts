@@ -26,7 +26,7 @@ import type { Internals } from '../internals/fastify'
 export type ExpectCheck = (request: FastifyRequest, reply: FastifyReply) => unknown
 
 export interface RoutePolicy extends BodyRules {
-  /** The route has a header schema: checked before the body of expectation requests. */
+  /** The route has a header schema, and answers its errors itself (no `attachValidation`): checked before the body of expectation requests. */
   readonly headers: boolean
   readonly check: ExpectCheck | undefined
   readonly sendContinue: SendContinue
@@ -124,7 +124,7 @@ function install (state: Installed): void {
 }
 
 /** What the route declares, or undefined when it declares nothing the plugin applies. */
-export function policyOf (route: Pick<RouteOptions, 'bodyLimit' | 'schema' | 'config'>, name: string, options: Pick<ResolvedOptions, 'sendContinue'>): RoutePolicy | undefined {
+export function policyOf (route: Pick<RouteOptions, 'bodyLimit' | 'schema' | 'config' | 'attachValidation'>, name: string, options: Pick<ResolvedOptions, 'sendContinue'>): RoutePolicy | undefined {
   const expect = (route.config as { expect?: unknown } | undefined)?.expect
   const config = expect === undefined ? {} : validateRouteConfig(expect, name)
   if (config === false) return undefined
@@ -133,7 +133,8 @@ export function policyOf (route: Pick<RouteOptions, 'bodyLimit' | 'schema' | 'co
     contentTypes: config.contentTypes === undefined ? undefined : parseMediaRanges(config.contentTypes),
     schemaContentTypes: schemaContentTypes(schema?.body),
     bodyLimit: route.bodyLimit ?? undefined,
-    headers: schema?.headers !== undefined && schema.headers !== null,
+    // attachValidation: the route handles validation errors itself, so they are not answered early.
+    headers: schema?.headers !== undefined && schema.headers !== null && route.attachValidation !== true,
     check: config.check as ExpectCheck | undefined,
     sendContinue: config.sendContinue ?? (options.sendContinue === 'after-checks' ? 'after-checks' : 'on-read')
   }
@@ -149,12 +150,13 @@ function createRuleHook (shared: { model: BodyModel }, formatter: SchemaErrorFor
     const raw = request.raw
     // HTTP/1: the request is its own head (nothing copied for each request).
     const head = raw.httpVersionMajor === 2 ? headOf(raw) : raw as RequestHead
-    const framing = bodyFraming(head)
+    const state = raw.headers.expect === undefined ? undefined : stateOf(raw)
+    // An expectation request's framing was read as it arrived.
+    const framing = state?.framing ?? bodyFraming(head)
     if (!model.acts || typeof framing === 'string' || !framing.hasBody) {
       done(null)
       return
     }
-    const state = raw.headers.expect === undefined ? undefined : stateOf(raw)
     const fate = fateOf(head, framing, model)
     if (fate.action === 'reject') {
       refuse(reply, state, fate.reason, fate.error, wiring, done)

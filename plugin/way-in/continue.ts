@@ -7,6 +7,7 @@
 // them goes out with no 100 and no body sent.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import type { Framing } from '../decision/framing'
 import { finishFirstRead, holdFirstRead } from '../internals/node'
 
 export type RawRequest = IncomingMessage | Http2ServerRequest
@@ -31,6 +32,8 @@ export interface ExpectationState {
   reason: string | undefined
   continueSent: boolean
   readonly declaredLength: number | undefined
+  /** What the head says about the body, as decided at arrival (the route's rules read it again). */
+  readonly framing: Framing | undefined
 }
 
 /** Called once per expectation request, when its verdict settles. */
@@ -49,8 +52,8 @@ export function stateOf (request: RawRequest): ExpectationState | undefined {
   return states.get(request)
 }
 
-export function track (request: RawRequest, declaredLength: number | undefined, verdict: Verdict, reason?: string): ExpectationState {
-  const state: ExpectationState = { verdict, reason, continueSent: false, declaredLength }
+export function track (request: RawRequest, declaredLength: number | undefined, verdict: Verdict, reason?: string, framing?: Framing): ExpectationState {
+  const state: ExpectationState = { verdict, reason, continueSent: false, declaredLength, framing }
   states.set(request, state)
   return state
 }

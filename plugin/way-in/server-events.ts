@@ -52,11 +52,11 @@ export function wireServer (server: EventEmitter, connections: Connections, opti
         // Nothing can follow the head, so the connection stays usable whoever answers:
         // Node would otherwise close it for a final status sent without a 100.
         nodeHttp.forgiveContinue(response)
-        settle(request, response, track(request, decision.declaredLength, 'pending'), 'ignored', 'no-body', settled)
+        settle(request, response, track(request, decision.declaredLength, 'pending', undefined, decision.framing), 'ignored', 'no-body', settled)
         break
       }
       case 'wait': {
-        const state = track(request, decision.declaredLength, 'pending')
+        const state = track(request, decision.declaredLength, 'pending', undefined, decision.framing)
         continueOnFirstRead(request, response, state, settled)
         if (options.sendContinue === 'immediately') sendContinue(request, response, state, settled)
         break

@@ -64,9 +64,9 @@ t.test('decide: the server table', async (t) => {
 })
 
 t.test('decide: the declared length travels with the decision', async (t) => {
-  t.same(decide(http11({ expect: E, 'content-length': '5' })), { action: 'wait', declaredLength: 5 })
-  t.same(decide(http11({ expect: E, 'transfer-encoding': 'chunked' })), { action: 'wait', declaredLength: undefined })
-  t.same(decide(http11({ expect: E, 'content-length': '0' })), { action: 'no-body', declaredLength: 0 })
+  t.same(decide(http11({ expect: E, 'content-length': '5' })), { action: 'wait', declaredLength: 5, framing: { hasBody: true, length: 5 } })
+  t.same(decide(http11({ expect: E, 'transfer-encoding': 'chunked' })), { action: 'wait', declaredLength: undefined, framing: { hasBody: true, length: undefined } })
+  t.same(decide(http11({ expect: E, 'content-length': '0' })), { action: 'no-body', declaredLength: 0, framing: { hasBody: false, length: 0 } })
 })
 
 const rules = (o: { contentTypes?: string[], schema?: string[], bodyLimit?: number }): BodyRules => ({
