@@ -19,6 +19,7 @@ import { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_BUSY, FST_ERR_EXPECT_INVALID
 import { ADMISSION_CHANNEL, admissionOptions, admissionWaitOf, createAdmission, type AdmissionMessage, type AdmissionView } from './admission/admit'
 import { resolveInternals } from './internals/fastify'
 import { detectRuntime, runtimeWarning } from './internals/runtime'
+import { wrapNodeClasses } from './internals/node'
 import { registrationErrors, FST_ERR_EXPECT_ALREADY_REGISTERED, FST_ERR_EXPECT_NOT_ROOT } from './registration-errors'
 import { createLinger } from './connection/linger'
 import { createConnections } from './connection/close'
@@ -77,6 +78,8 @@ const plugin: FastifyPluginAsync<PluginOptions> = async (fastify, rawOptions) =>
   if (isWired(fastify.server as EventEmitter)) {
     throw new FST_ERR_EXPECT_ALREADY_REGISTERED()
   }
+  // Node's classes are wrapped now, before any request (internals/node.ts says why).
+  for (const missing of wrapNodeClasses()) fastify.log.warn(`fastify-expect: this runtime lacks ${missing}`)
   const runtimeNote = runtimeWarning(detectRuntime())
   if (runtimeNote !== undefined) fastify.log.warn(runtimeNote)
   const settled = createReport(fastify.log, options.rejectionLogLevel)

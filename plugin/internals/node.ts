@@ -311,11 +311,18 @@ let installed = false
  * parserOnIncoming) went megamorphic for the rest of the process, about 1,000
  * instructions on every request (callgrind, Node 22).
  */
-export function wrapNodeClasses (): void {
-  if (installed) return
-  installed = true
-  connectionRead = wrapRead(IncomingMessage.prototype, 'connection')
-  requestRead = wrapRead(Http2ServerRequest.prototype, 'request')
-  wrapDestroySoon()
-  wrapWriteHead()
+export function wrapNodeClasses (): string[] {
+  if (!installed) {
+    installed = true
+    connectionRead = wrapRead(IncomingMessage.prototype, 'connection')
+    requestRead = wrapRead(Http2ServerRequest.prototype, 'request')
+    wrapDestroySoon()
+    wrapWriteHead()
+  }
+  // What this runtime's classes lack, each with what the plugin does without it.
+  const missing: string[] = []
+  if (connectionRead === undefined) missing.push('http.IncomingMessage.prototype._read (an own _read on each waiting request instead)')
+  if (requestRead === undefined) missing.push('http2.Http2ServerRequest.prototype._read (an own _read on each waiting request instead)')
+  if (nodeDestroySoon === null) missing.push('net.Socket.prototype.destroySoon (no staged close: connections refused before their body close at once)')
+  return missing
 }

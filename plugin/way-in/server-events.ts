@@ -13,7 +13,7 @@ import { refuseForbiddenFraming } from './framing-guard'
 import type { Connections } from '../connection/close'
 import type { ResolvedOptions } from '../options'
 import { holdPipelined } from '../connection/pipeline'
-import { nodeHttp, wrapNodeClasses } from '../internals/node'
+import { nodeHttp } from '../internals/node'
 
 const wired = new WeakSet<EventEmitter>()
 
@@ -23,8 +23,6 @@ export function isWired (server: EventEmitter): boolean {
 
 export function wireServer (server: EventEmitter, connections: Connections, options: ResolvedOptions, settled: Settled): void {
   wired.add(server)
-  // Before any request: see internals/node.ts.
-  wrapNodeClasses()
   server.on('checkContinue', onExpectation)
   server.on('checkExpectation', onExpectation)
   // A lenient parser frames a body it cannot delimit: then, and only then, every

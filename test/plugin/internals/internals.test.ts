@@ -108,3 +108,16 @@ t.test('two copies of Fastify in one process, each with the plugin', async (t) =
     t.test(name, async (t) => { await basics(t, port, 'before the body') })
   }
 })
+
+t.test('Node\'s classes without what the plugin wraps (another runtime\'s): a warning each, every request still served', async (t) => {
+  const { execFileSync } = await import('node:child_process')
+  const { join } = await import('node:path')
+  const out = execFileSync(process.execPath, ['--no-warnings', join(__dirname, 'fixtures', 'missing-node.js')], { encoding: 'utf8' })
+  const result = JSON.parse(out) as { warnings: string[], accepted: { continued: boolean, status: string }, refused: { continued: boolean, status: string }, plain: { status: string } }
+  t.equal(result.warnings.length, 2, 'one warning for each')
+  t.match(result.warnings[0], /IncomingMessage\.prototype\._read .*own _read/, 'the first read, by an own _read on each waiting request')
+  t.match(result.warnings[1], /destroySoon .*no staged close/, 'the staged close, not available')
+  t.same(result.accepted, { continued: true, status: '200' }, 'an accepted upload: the 100 on the first read, then its answer')
+  t.same(result.refused, { continued: false, status: '413' }, 'a refused upload: 413 from the head, no 100')
+  t.same(result.plain, { status: '200' }, 'a request without Expect')
+})
