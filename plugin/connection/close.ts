@@ -11,6 +11,8 @@ import type { ServerHttp2Stream } from 'node:http2'
 import type { Socket } from 'node:net'
 import type { Linger } from './linger'
 import { resetAfterEarlyAnswer } from './stream-reset'
+import { answered as pipelineAnswered } from './pipeline'
+import type { ServerResponse } from 'node:http'
 import type { RawRequest, RawResponse } from '../way-in/continue'
 
 export interface Connections {
@@ -20,6 +22,8 @@ export interface Connections {
   closeInStages (request: RawRequest, response: RawResponse): void
   /** An HTTP/2 stream answered before its body ended is reset after the response. */
   resetStream (stream: ServerHttp2Stream): void
+  /** An HTTP/1 expectation's answer is out (after Node's own 'finish'): what waited on it is let go. */
+  answered (request: RawRequest, response: RawResponse): void
   readonly linger: Linger
 }
 
@@ -41,10 +45,20 @@ export function createConnections (linger: Linger): Connections {
       }
       if (reply.raw.headersSent) return
       reply.header('connection', 'close')
-      if (reply.raw.socket !== null) linger.adopt(reply.raw.socket)
+      if (reply.raw.socket !== null) linger.adopt(reply.raw.socket, reply.raw as ServerResponse)
     },
     closeInStages (request, response) {
-      if (request.httpVersionMajor === 1 && !request.complete) linger.adopt(request.socket as Socket)
+      if (request.httpVersionMajor !== 1 || request.complete) return
+      const socket = request.socket as Socket
+      linger.adopt(socket, response as ServerResponse)
+      // Rare (an answer before the body, on a route with rules): the mark goes with the answer.
+      response.once('finish', () => { linger.release(socket, response as ServerResponse) })
+    },
+    answered (request, response) {
+      if (request.httpVersionMajor !== 1) return
+      const socket = request.socket as Socket
+      linger.release(socket, response as ServerResponse)
+      pipelineAnswered(socket, response as ServerResponse)
     }
   }
 }

@@ -5,7 +5,8 @@
 // socket and destroys it as soon as the response is flushed. If the client is
 // still sending the body, the kernel then answers its bytes with a reset, and
 // many clients lose the response they had not read yet (Node's http client
-// gets EPIPE). So, on a connection the plugin marked, Node's call to
+// gets EPIPE). So, for a response the plugin marked (the mark goes once that
+// answer is out and Node kept the connection), Node's call to
 // `socket.destroySoon` comes here instead (internals/node.ts): when the
 // request body is not complete, the connection is taken away from the HTTP parser (nothing it still receives is
 // ever read as a request), its write side is closed after the response, and
@@ -20,16 +21,19 @@
 // at 1 Gbit/s that is half a second of reading), 1000 sockets at once (beyond
 // it, Node's immediate close). Lingering costs a socket and a timer, no buffer:
 // bytes are dropped as they come.
+import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ResolvedOptions } from '../options'
-import { closeThrough, nodeHttp, type HttpSocket } from '../internals/node'
+import { closeAsNode, closeThrough, nodeHttp, type HttpSocket } from '../internals/node'
 
 /** How long lingering sockets still get once the server closes (Go's half second). */
 export const LINGER_GRACE_MS = 500
 
 export interface Linger {
-  /** If Node ends this connection after a response, its request's body unread, it closes in stages (idempotent). */
-  adopt (socket: Socket): void
+  /** If Node ends this connection after this response, its request's body unread, it closes in stages (idempotent). */
+  adopt (socket: Socket, response: ServerResponse): void
+  /** The response went out and Node kept the connection: the mark goes, Node's own close again. */
+  release (socket: Socket, response: ServerResponse): void
   /** The server is closing: lingering sockets get at most a short grace (none with `force`). */
   close (force: boolean): void
 }
@@ -86,6 +90,9 @@ export function createLinger (options: Pick<ResolvedOptions, 'lingerTimeout' | '
   return {
     adopt (socket) {
       closeThrough(socket, lingeringDestroySoon)
+    },
+    release (socket) {
+      closeAsNode(socket)
     },
     close (force) {
       closing = { force }

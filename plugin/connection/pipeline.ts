@@ -41,6 +41,18 @@ export function holdPipelined (request: IncomingMessage, response: ServerRespons
   if (hold !== undefined) hold.blockedBy = response
 }
 
+/**
+ * The expectation request's answer is out (after Node's own 'finish'): with nothing queued, the
+ * hold lets go of it (a connection idle after an upload keeps nothing of it alive), or ends with a
+ * connection that closes.
+ */
+export function answered (socket: Socket, response: ServerResponse): void {
+  const hold = holds.get(socket)
+  if (hold === undefined || hold.blockedBy !== response || hold.queue.length > 0) return
+  hold.blockedBy = null
+  if (nodeHttp.isLast(response) || socket.destroyed) end(hold)
+}
+
 // The expectation request's answer is awaited only when a request is queued behind
 // it: most connections pipeline nothing, and pay no listener.
 function awaitAnswer (hold: Hold, socket: HttpSocket, response: ServerResponse): void {

@@ -238,12 +238,13 @@ export function holdFirstRead (request: object, admit: (proceed: () => void) => 
 
 // How a connection ends after its last response: Node's HTTP server calls
 // socket.destroySoon(). Wrapped once on net.Socket.prototype, for the sockets a
-// staged close marked (linger.ts), each with the closer of its app; every other
-// socket goes straight to Node's. Marking a connection costs no listener and no
+// staged close marked (linger.ts: from an answer that may leave a body unread
+// until that answer is out), each with the closer of its app; every other socket
+// goes straight to Node's. Marking a connection costs no listener and no
 // own property on Node's objects (either one per request cost more than the
 // rest of the staged close).
 type Closer = (socket: HttpSocket, close: (socket: HttpSocket) => void) => void
-const closers = new WeakMap<object, Closer>()
+const closers = new WeakMap<object, Closer | null>()
 let nodeDestroySoon: ((this: NetSocket) => void) | null | undefined
 
 /** Node's own destroySoon for this socket. */
@@ -261,8 +262,8 @@ function wrapDestroySoon (): void {
   if (typeof own !== 'function') return
   proto.destroySoon = function destroySoon (this: NetSocket): void {
     const close = closers.get(this)
-    if (close === undefined) return own.call(this)
-    closers.delete(this)
+    if (close == null) return own.call(this)
+    closers.set(this, null)
     close(this as HttpSocket, destroySoonOf)
   }
 }
@@ -276,6 +277,12 @@ export function closeThrough (socket: Socket, closer: Closer): boolean {
   if (nodeDestroySoon == null) return false
   if (closers.get(socket) !== closer) closers.set(socket, closer)
   return true
+}
+
+/** Node's own destroySoon for this connection again (the answer it was marked for is out). */
+export function closeAsNode (socket: Socket): void {
+  // Set, not deleted: an entry updated in place costs no rehash of the table.
+  if (closers.get(socket) != null) closers.set(socket, null)
 }
 
 // A final status to an expectation request that got no 100 makes Node close the

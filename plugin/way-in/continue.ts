@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { Framing } from '../decision/framing'
+import type { Connections } from '../connection/close'
 import { finishFirstRead, holdFirstRead } from '../internals/node'
 
 export type RawRequest = IncomingMessage | Http2ServerRequest
@@ -66,7 +67,7 @@ export function settle (request: RawRequest, response: RawResponse | undefined, 
 }
 
 /** Waits for the first read of the body, and settles the verdict if the answer comes first. */
-export function continueOnFirstRead (request: RawRequest, response: RawResponse, state: ExpectationState, settled: Settled): void {
+export function continueOnFirstRead (request: RawRequest, response: RawResponse, state: ExpectationState, settled: Settled, connections: Pick<Connections, 'answered'>): void {
   // The one place where the body's first read is seen (admission control hooks here too).
   let waiting = true
   holdFirstRead(request, (proceed) => {
@@ -76,6 +77,7 @@ export function continueOnFirstRead (request: RawRequest, response: RawResponse,
   })
   response.on('finish', () => {
     if (waiting) finishFirstRead(request)
+    connections.answered(request, response)
     const status = response.statusCode
     settle(request, response, state, status >= 400 ? 'refused' : 'ignored', status >= 400 ? reasonOf(status) : 'answered-without-body', settled)
   })

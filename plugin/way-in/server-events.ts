@@ -30,19 +30,21 @@ export function wireServer (server: EventEmitter, connections: Connections, opti
   if (lenientParser(server)) refuseForbiddenFraming(server, connections, settled)
 
   function onExpectation (this: EventEmitter, request: RawRequest, response: RawResponse): void {
-    if (request.httpVersionMajor === 2) {
-      connections.resetStream((request as { stream: ServerHttp2Stream }).stream)
-    } else {
-      // Only connections that carry an expectation close in stages (HTTP/2 sessions never call destroySoon).
-      connections.linger.adopt(request.socket)
-      holdPipelined(request as IncomingMessage, response as ServerResponse)
-    }
+    const http1 = request.httpVersionMajor === 1
+    if (!http1) connections.resetStream((request as { stream: ServerHttp2Stream }).stream)
     // HTTP/1: the request is its own head (nothing copied for each request).
-    const decision = decide(request.httpVersionMajor === 2 ? headOf(request) : request as RequestHead)
+    const decision = decide(http1 ? request as RequestHead : headOf(request))
+    // HTTP/1: what follows on the connection waits for the answer (pipeline.ts), and a connection
+    // whose body may stay unread closes in stages (linger.ts), until the answer is out.
+    if (http1 && decision.action !== 'ignore') {
+      holdPipelined(request as IncomingMessage, response as ServerResponse)
+      if (decision.action !== 'no-body') connections.linger.adopt(request.socket, response as ServerResponse)
+    }
     switch (decision.action) {
       case 'reject': {
         const state = track(request, decision.declaredLength, 'pending', decision.reason)
-        answer(response, decision.error, request.httpVersionMajor === 1 && decision.framed)
+        if (http1) response.on('finish', () => { connections.answered(request, response) })
+        answer(response, decision.error, http1 && decision.framed)
         settle(request, response, state, decision.reason === 'expectation' ? 'expectation-failed' : 'refused', decision.reason, settled)
         return
       }
@@ -50,12 +52,13 @@ export function wireServer (server: EventEmitter, connections: Connections, opti
         // Nothing can follow the head, so the connection stays usable whoever answers:
         // Node would otherwise close it for a final status sent without a 100.
         nodeHttp.forgiveContinue(response)
+        if (http1) response.on('finish', () => { connections.answered(request, response) })
         settle(request, response, track(request, decision.declaredLength, 'pending', undefined, decision.framing), 'ignored', 'no-body', settled)
         break
       }
       case 'wait': {
         const state = track(request, decision.declaredLength, 'pending', undefined, decision.framing)
-        continueOnFirstRead(request, response, state, settled)
+        continueOnFirstRead(request, response, state, settled, connections)
         if (options.sendContinue === 'immediately') sendContinue(request, response, state, settled)
         break
       }

@@ -283,3 +283,22 @@ for (const [label, serverOptions] of [
     t.ok(await until(t, 'all closed', async () => await openConnections(server) === 0))
   })
 }
+
+t.test('a request without Expect after an answered expectation on the same connection: Node\'s own close (the staged close went with that answer)', async (t) => {
+  const server = await listen(t, (app) => {
+    app.addHook('onRequest', async (request, reply) => { if (request.headers['x-deny'] !== undefined) return reply.code(403).send('no') })
+    app.put('/read', async (request) => ({ got: Object.keys(request.body as object).length }))
+  }, { plugin: { lingerTimeout: 60_000 } })
+  const p = await probe(server.port)
+  const body = JSON.stringify({ a: 1 })
+  p.socket.write(head('PUT /read HTTP/1.1', { host: 'x', 'content-type': 'application/json', 'content-length': body.length, expect: '100-continue' }))
+  await until(t, 'the 100', () => p.received().includes('100 Continue'))
+  p.socket.write(body)
+  await until(t, 'the first answer', () => p.received().includes('{"got":1}'))
+  // The same connection, now a plain upload refused by a hook, its body unread.
+  p.socket.write(head('PUT /read HTTP/1.1', { host: 'x', 'x-deny': '1', connection: 'close', 'content-type': 'application/json', 'content-length': MiB }))
+  await until(t, 'the refusal', () => p.ended)
+  t.match(p.received(), /HTTP\/1\.1 403 /)
+  t.ok(await until(t, 'closed at once, as plain Fastify closes it, not after 60 s', async () => await openConnections(server) === 0, 5000))
+  p.socket.destroy()
+})

@@ -55,3 +55,27 @@ t.test('an upgrade pipelined behind an expectation request takes the connection 
   socket.write('ok' + head('GET /socket HTTP/1.1', { host: 'x', upgrade: 'test', connection: 'Upgrade' }))
   t.equal(await upgraded, '/socket')
 })
+
+t.test('a kept-alive connection idle after an accepted upload keeps nothing of that request alive', async (t) => {
+  const v8 = await import('node:v8')
+  const vm = await import('node:vm')
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc') as () => void
+  let ref: WeakRef<object> | undefined
+  const server = await listen(t, (app) => {
+    app.put('/x', async (request) => { ref = new WeakRef(request.raw); return 'ok' })
+  })
+  const c = await openConnection(server.port)
+  t.teardown(() => c.socket.destroy())
+  c.socket.write(head('PUT /x HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'text/plain', 'content-length': 5 }))
+  await until(t, 'the 100', () => c.received().includes('100 Continue'))
+  c.socket.write('hello')
+  await until(t, 'the answer', () => c.received().endsWith('ok'))
+  // The connection stays open and idle: nothing of the plugin's may hold the request.
+  for (let i = 0; i < 5 && ref?.deref() !== undefined; i++) {
+    await new Promise((resolve) => setImmediate(resolve))
+    gc()
+  }
+  t.equal(ref?.deref(), undefined, 'the request was collected while its connection idles')
+  t.equal(c.socket.destroyed, false, 'the connection is still open')
+})
