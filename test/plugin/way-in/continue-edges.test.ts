@@ -3,7 +3,7 @@
 // its body read, and keeps its connection once the body is complete.
 import t from 'tap'
 import { head } from '../../helpers/raw-client'
-import { listen, openConnection, until } from '../../helpers/server'
+import { listen, openConnection, openConnections, until } from '../../helpers/server'
 
 t.test('a client that started its body without waiting: no 100, the body is read, the connection stays', async (t) => {
   let firstChunk = (): void => {}
@@ -87,4 +87,21 @@ t.test('a handler that answers before reading the body: no 100 inside its respon
   t.match(c.received(), /^HTTP\/1\.1 200 /)
   t.notMatch(c.received(), /100 Continue/, 'a final status had begun: a 100 now would be wrong')
   t.match(c.received(), /10 bytes\n/)
+})
+
+t.test('once an accepted upload is answered, a later request on its connection owes it nothing: refused with its body unread, it closes as in plain Fastify', async (t) => {
+  const server = await listen(t, (app) => {
+    app.addHook('onRequest', async (request, reply) => { if (request.headers['x-deny'] !== undefined) return reply.code(403).send('no') })
+    app.post('/x', async (request) => request.body)
+  }, { plugin: { lingerTimeout: 60_000 } })
+  // Its own side kept open, as a client still sending its body does.
+  const c = await openConnection(server.port, { allowHalfOpen: true })
+  t.teardown(() => c.socket.destroy())
+  c.socket.write(head('POST /x HTTP/1.1', { host: 'x', expect: '100-continue', 'content-type': 'text/plain', 'content-length': 5 }))
+  await until(t, 'the 100', () => c.received().includes('100 Continue'))
+  c.socket.write('hello')
+  await until(t, 'the first answer', () => c.received().endsWith('hello'))
+  c.socket.write(head('POST /x HTTP/1.1', { host: 'x', 'x-deny': '1', connection: 'close', 'content-type': 'text/plain', 'content-length': 1024 * 1024 }))
+  await until(t, 'the refusal', () => /HTTP\/1\.1 403 /.test(c.received()))
+  t.ok(await until(t, 'closed at once, not after the 60 s of a staged close', async () => await openConnections(server) === 0, 5000))
 })
