@@ -45,19 +45,19 @@ export function createConnections (linger: Linger): Connections {
       }
       if (reply.raw.headersSent) return
       reply.header('connection', 'close')
-      if (reply.raw.socket !== null) linger.adopt(reply.raw.socket, reply.raw as ServerResponse)
+      if (reply.raw.socket !== null) linger.adopt(reply.raw.socket)
     },
     closeInStages (request, response) {
       if (request.httpVersionMajor !== 1 || request.complete) return
       const socket = request.socket as Socket
-      linger.adopt(socket, response as ServerResponse)
+      linger.adopt(socket)
       // Rare (an answer before the body, on a route with rules): the mark goes with the answer.
-      response.once('finish', () => { linger.release(socket, response as ServerResponse) })
+      response.once('finish', () => { linger.release(socket) })
     },
     answered (request, response) {
       if (request.httpVersionMajor !== 1) return
       const socket = request.socket as Socket
-      linger.release(socket, response as ServerResponse)
+      linger.release(socket)
       pipelineAnswered(socket, response as ServerResponse)
     }
   }

@@ -21,7 +21,6 @@
 // at 1 Gbit/s that is half a second of reading), 1000 sockets at once (beyond
 // it, Node's immediate close). Lingering costs a socket and a timer, no buffer:
 // bytes are dropped as they come.
-import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ResolvedOptions } from '../options'
 import { closeAsNode, closeThrough, nodeHttp, type HttpSocket } from '../internals/node'
@@ -31,9 +30,9 @@ export const LINGER_GRACE_MS = 500
 
 export interface Linger {
   /** If Node ends this connection after this response, its request's body unread, it closes in stages (idempotent). */
-  adopt (socket: Socket, response: ServerResponse): void
+  adopt (socket: Socket): void
   /** The response went out and Node kept the connection: the mark goes, Node's own close again. */
-  release (socket: Socket, response: ServerResponse): void
+  release (socket: Socket): void
   /** The server is closing: lingering sockets get at most a short grace (none with `force`). */
   close (force: boolean): void
 }

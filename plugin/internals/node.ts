@@ -255,7 +255,6 @@ function destroySoonOf (socket: HttpSocket): void {
 }
 
 function wrapDestroySoon (): void {
-  if (nodeDestroySoon !== undefined) return
   const proto = NetSocket.prototype as { destroySoon?: (this: NetSocket) => void }
   const own = proto.destroySoon
   nodeDestroySoon = typeof own === 'function' ? own : null
@@ -270,13 +269,11 @@ function wrapDestroySoon (): void {
 
 /**
  * When Node ends this connection with destroySoon(), `closer` does it instead
- * (with Node's own close at hand). False when the runtime's sockets have no
+ * (with Node's own close at hand). Nothing when the runtime's sockets have no
  * destroySoon to wrap: Node's (or the runtime's) immediate close then.
  */
-export function closeThrough (socket: Socket, closer: Closer): boolean {
-  if (nodeDestroySoon == null) return false
-  if (closers.get(socket) !== closer) closers.set(socket, closer)
-  return true
+export function closeThrough (socket: Socket, closer: Closer): void {
+  if (nodeDestroySoon != null && closers.get(socket) !== closer) closers.set(socket, closer)
 }
 
 /** Node's own destroySoon for this connection again (the answer it was marked for is out). */
@@ -289,26 +286,26 @@ export function closeAsNode (socket: Socket): void {
 // connection (its writeHead), lest the client's body be read as requests. Once the
 // whole body has been read (before the answer) the framing is intact and the
 // connection can stay: ServerResponse.prototype.writeHead, wrapped once, forgives
-// such a response as its headers are written. (A listener on the request for its 'end' did this before:
-// added before Fastify had stored the request, it gave the request an own
-// `_eventsCount` on Node 22 and later, a shape of its own, and Fastify's stores of
-// requests met two shapes: its payload store went megamorphic, about 900
-// instructions on every later request with a body.)
-function wrapWriteHead (): void {
+// such a response as its headers are written. (A listener on the request for its
+// 'end' did this before: added before Fastify had stored the request, it gave the
+// request an own `_eventsCount` on Node 22 and later, a shape of its own, and
+// Fastify's stores of requests met two shapes: its payload store went megamorphic,
+// about 900 instructions on every later request with a body.)
+function wrapWriteHead (): boolean {
   type WriteHead = (this: NodeResponse, statusCode: number, reason?: unknown, headers?: unknown) => unknown
   const proto = ServerResponse.prototype as unknown as { writeHead: WriteHead }
   const nodeWriteHead = proto.writeHead
-  if (typeof nodeWriteHead !== 'function' || wrapped.has(nodeWriteHead)) return
+  if (typeof nodeWriteHead !== 'function') return false
   const writeHead = function writeHead (this: NodeResponse, statusCode: number, reason?: unknown, headers?: unknown): unknown {
     if (this._expect_continue === true && (this.req as IncomingMessage | undefined)?.readableEnded === true) this._expect_continue = false
     return nodeWriteHead.call(this, statusCode, reason, headers)
   }
-  wrapped.add(writeHead)
   proto.writeHead = writeHead
+  return true
 }
 
-const wrapped = new WeakSet<object>()
 let installed = false
+let writeHeadWrapped = false
 
 /**
  * Every wrap of Node's classes, once, when the plugin registers: replacing a
@@ -324,12 +321,13 @@ export function wrapNodeClasses (): string[] {
     connectionRead = wrapRead(IncomingMessage.prototype, 'connection')
     requestRead = wrapRead(Http2ServerRequest.prototype, 'request')
     wrapDestroySoon()
-    wrapWriteHead()
+    writeHeadWrapped = wrapWriteHead()
   }
   // What this runtime's classes lack, each with what the plugin does without it.
   const missing: string[] = []
   if (connectionRead === undefined) missing.push('http.IncomingMessage.prototype._read (an own _read on each waiting request instead)')
   if (requestRead === undefined) missing.push('http2.Http2ServerRequest.prototype._read (an own _read on each waiting request instead)')
+  if (!writeHeadWrapped) missing.push('http.ServerResponse.prototype.writeHead (a client that sent its whole body without waiting for the 100 loses its connection after the answer)')
   if (nodeDestroySoon === null) missing.push('net.Socket.prototype.destroySoon (no staged close: connections refused before their body close at once)')
   return missing
 }

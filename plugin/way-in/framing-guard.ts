@@ -39,7 +39,7 @@ export function refuseForbiddenFraming (server: EventEmitter, connections: Conne
     const state = track(request, typeof length === 'number' ? length : undefined, 'pending', 'framing')
     // The strict parser already failed on it: Node or Fastify answered and closed.
     if (!request.socket.destroyed && !response.headersSent) {
-      connections.linger.adopt(request.socket, response)
+      connections.linger.adopt(request.socket)
       answer(response, new FST_ERR_EXPECT_INVALID_FRAMING(fault), true)
     }
     settle(request, response, state, 'refused', 'framing', settled)

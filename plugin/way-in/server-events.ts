@@ -38,7 +38,7 @@ export function wireServer (server: EventEmitter, connections: Connections, opti
     // whose body may stay unread closes in stages (linger.ts), until the answer is out.
     if (http1 && decision.action !== 'ignore') {
       holdPipelined(request as IncomingMessage, response as ServerResponse)
-      if (decision.action !== 'no-body') connections.linger.adopt(request.socket, response as ServerResponse)
+      if (decision.action !== 'no-body') connections.linger.adopt(request.socket)
     }
     switch (decision.action) {
       case 'reject': {
