@@ -24,7 +24,8 @@
 // that kind and a window: collection on for exactly that many requests on one
 // keep-alive connection (a new connection per upload for refusals), until the
 // server has closed its side, then the count is dumped. A process's figure is its
-// best round (a GC or a JIT compilation in a window only adds); every round's
+// best round without V8's collections (a JIT compilation in a window only adds), plus
+// the collections' instructions per request over all its rounds (gcInstructions); every round's
 // ratio is printed too. The kind "GET right after expectation traffic" has no
 // unmeasured run of its own: it follows expectation uploads, refusals and HTTP/2
 // expectation streams, so it counts the work they leave behind.
@@ -62,9 +63,13 @@ const KEEP = option('keep')
  * V8's memory reducer and bytecode flushing act on wall time: under callgrind (about 50 times
  * slower) they ran full collections every few hundred requests, flushed the code of whatever
  * kind had not run lately and sent it back through the optimising compiler, in every process
- * (plain ones too) and in no repeatable way. Off for every measured process alike.
+ * (plain ones too) and in no repeatable way. Off for every measured process alike. And the
+ * young generation's size is fixed (8 MB semi-spaces, what these processes grew to by
+ * themselves): V8 shrinks it when allocation per millisecond of wall time is low, as it is
+ * under callgrind on a loaded machine, and one process of a run then scavenged ten times as
+ * often as the others (12 scavenges per 1,000 requests against 1 or 2).
  */
-const STEADY = ['--no-memory-reducer', '--no-flush-bytecode']
+const STEADY = ['--no-memory-reducer', '--no-flush-bytecode', '--min-semi-space-size=8', '--max-semi-space-size=8']
 /** --scaling 0: only the three main processes (no uploads-only processes). */
 const SCALING = arg('scaling', 1) !== 0
 /** The bench app's own routes (bench/server.js); the rest of the 10 are extra routes. */
@@ -140,6 +145,35 @@ function openSockets (ports) {
   return out.split('\n').filter((l) => l.trim() !== '').length
 }
 
+/**
+ * The instructions of a dump spent in V8's stop-the-world collections (the inclusive cost of every
+ * call to Heap::PerformGarbageCollection: scavenges and mark-compact pauses). A 1,000-request
+ * window holds one or two scavenges (one per 600-700 requests here), 600 or 1,200 instructions per
+ * request, whichever process: the best round then picked the window with one, or not, and the
+ * plugin's process looked steadier or not from run to run. So the GC is counted apart: over all
+ * rounds, per request. @param {string} file
+ */
+function gcInstructions (file) {
+  /** @type {Map<string, string>} */
+  const names = new Map()
+  let target = false
+  let sum = 0
+  const lines = fs.readFileSync(file, 'utf8').split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const line = /** @type {string} */ (lines[i])
+    const named = /^c?fn=\((\d+)\)(?: (.*))?$/.exec(line)
+    if (named !== null) {
+      const [, id, name] = named
+      if (name !== undefined) names.set(/** @type {string} */ (id), name)
+      if (line.startsWith('cfn=')) target = (names.get(/** @type {string} */ (id)) ?? '').includes('Heap::PerformGarbageCollection')
+    } else if (line.startsWith('calls=')) {
+      if (target) sum += Number((lines[i + 1] ?? '').split(' ')[1] ?? 0)
+      i++
+    }
+  }
+  return sum
+}
+
 /** Polls `read` until it gives a value (60 s at most). @template T @param {() => T | undefined} read @returns {Promise<T>} */
 async function until (read) {
   for (let waited = 0; waited < 60000; waited += 100) {
@@ -153,7 +187,7 @@ async function until (read) {
 /**
  * One server process under callgrind: warm-up, then `rounds` rounds of windows.
  * @param {string} mode @param {{ kinds: Kind[], extraRoutes: number, http2: boolean, label: string }} setup
- * @returns {Promise<{ rounds: Record<string, number[]>, background: Record<string, number[]>, lost: Record<string, number>, slow: boolean | undefined, version: string }>}
+ * @returns {Promise<{ rounds: Record<string, number[]>, collections: Record<string, number[]>, background: Record<string, number[]>, lost: Record<string, number>, slow: boolean | undefined, version: string }>}
  */
 async function measure (mode, { kinds, extraRoutes, http2, label }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fastify-expect-callgrind-'))
@@ -170,6 +204,8 @@ async function measure (mode, { kinds, extraRoutes, http2, label }) {
   const rounds = {}
   /** @type {Record<string, number[]>} instructions per request on the other threads (JIT, GC helpers) */
   const background = {}
+  /** @type {Record<string, number[]>} instructions per request in V8's collections on the main thread (not in `rounds`) */
+  const collections = {}
   /** @type {Record<string, number>} refusals whose answer the client did not get */
   const lost = {}
   let dumps = 0
@@ -214,17 +250,20 @@ async function measure (mode, { kinds, extraRoutes, http2, label }) {
           if (files.length === 0 || totals.some((m) => m === null)) return undefined
           return files.map((f, i) => ({ file: f, total: Number(/** @type {RegExpExecArray} */ (totals[i])[1]) }))
         })
-        const total = threads.find((t) => t.file.endsWith('-01'))?.total ?? NaN
+        const mainThread = threads.find((t) => t.file.endsWith('-01'))
+        const total = mainThread?.total ?? NaN
+        const gc = mainThread === undefined ? NaN : gcInstructions(path.join(dir, mainThread.file))
+        ;(collections[kind.name] ??= []).push(gc / count(kind))
         ;(background[kind.name] ??= []).push(threads.reduce((sum, t) => sum + t.total, 0) / count(kind) - total / count(kind))
         if (KEEP !== undefined) {
           fs.mkdirSync(KEEP, { recursive: true })
           for (const t of threads) fs.copyFileSync(path.join(dir, t.file), path.join(KEEP, `${label}-${mode}-r${round}-${kinds.indexOf(kind)}${t.file.slice(prefix.length - 1)}.callgrind`))
         }
-        ;(rounds[kind.name] ??= []).push(total / count(kind))
+        ;(rounds[kind.name] ??= []).push((total - gc) / count(kind))
       }
     }
     const slow = await server.slowState()
-    return { rounds, background, lost, slow, version: execFileSync(NODE, ['-v'], { encoding: 'utf8' }).trim() }
+    return { rounds, collections, background, lost, slow, version: execFileSync(NODE, ['-v'], { encoding: 'utf8' }).trim() }
   } finally {
     await server.close()
     fs.rmSync(dir, { recursive: true, force: true })
@@ -233,6 +272,12 @@ async function measure (mode, { kinds, extraRoutes, http2, label }) {
 
 const fmt = (/** @type {number} */ n) => Math.round(n).toLocaleString('en')
 const best = (/** @type {number[] | undefined} */ xs) => xs === undefined ? NaN : Math.min(...xs)
+const mean = (/** @type {number[] | undefined} */ xs) => xs === undefined || xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length
+/** @typedef {{ rounds: Record<string, number[]>, collections: Record<string, number[]> }} Measured */
+/** A process's figure for a kind: its best round without the GC, plus the GC per request over all rounds. @param {Measured} r @param {string} name */
+const figure = (r, name) => best(r.rounds[name]) + mean(r.collections[name])
+/** Each round's figure (its own instructions, the GC as over all rounds). @param {Measured} r @param {string} name */
+const eachRound = (r, name) => (r.rounds[name] ?? []).map((v) => v + mean(r.collections[name]))
 const state = (/** @type {boolean | undefined} */ slow) => slow === undefined ? 'unknown' : slow ? 'slow' : 'normal'
 
 async function main () {
@@ -249,7 +294,7 @@ async function main () {
     const picked = (option('kinds') ?? KINDS.map((_, i) => i).join(',')).split(',').map(Number)
     const kinds = [...KINDS, ...PARTS_KINDS].filter((_, i) => picked.includes(i))
     const r = await measure(only, { kinds, extraRoutes: 10 - BASE_ROUTES, http2: true, label: 'only' })
-    for (const kind of kinds) console.log(`${only} | ${kind.name} | main thread ${(r.rounds[kind.name] ?? []).map(fmt).join(' | ')} | other threads ${(r.background[kind.name] ?? []).map(fmt).join(' | ')}`)
+    for (const kind of kinds) console.log(`${only} | ${kind.name} | figure ${fmt(figure(r, kind.name))} | main thread without GC ${(r.rounds[kind.name] ?? []).map(fmt).join(' | ')} | GC ${(r.collections[kind.name] ?? []).map(fmt).join(' | ')} | other threads ${(r.background[kind.name] ?? []).map(fmt).join(' | ')}`)
     console.log(`${r.version}, slow state ${state(r.slow)}, ${Math.round((Date.now() - started) / 1000)} s`)
     return
   }
@@ -263,15 +308,17 @@ async function main () {
     ...(SCALING && ROUTES > 10 ? [measure('plain', large), measure('plugin', large)] : [])
   ])
   const lines = [
-    `${a.version}, ${new Date().toISOString().slice(0, 10)}: instructions per request (per upload for refusals), best of ${ROUNDS} rounds of ${REQUESTS} requests (${UPLOADS} refused uploads) per kind after ${WARMUP} of each kind (${Math.ceil(WARMUP / 10)} refusals); ${Math.round((Date.now() - started) / 1000)} s.`,
+    `${a.version}, ${new Date().toISOString().slice(0, 10)}: instructions per request (per upload for refusals), best of ${ROUNDS} rounds of ${REQUESTS} requests without the GC, plus the GC per request over all rounds, (${UPLOADS} refused uploads) per kind after ${WARMUP} of each kind (${Math.ceil(WARMUP / 10)} refusals); ${Math.round((Date.now() - started) / 1000)} s.`,
     '',
-    '| request | plain Fastify (A) | with fastify-expect (B) | plain again (A2) | B/A | A2/A (A/A control) | B/A, A2/A in each round |',
-    '| --- | --- | --- | --- | --- | --- | --- |'
+    '| request | plain Fastify (A) | with fastify-expect (B) | plain again (A2) | B/A | A2/A (A/A control) | of which GC: A, B, A2 | B/A, A2/A in each round |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |'
   ]
   for (const { name } of KINDS) {
-    const [x, y, z] = [best(a.rounds[name]), best(b.rounds[name]), best(a2.rounds[name])]
-    const each = (a.rounds[name] ?? []).map((v, i) => `${((b.rounds[name]?.[i] ?? NaN) / v).toFixed(3)}, ${((a2.rounds[name]?.[i] ?? NaN) / v).toFixed(3)}`).join('; ')
-    lines.push(`| ${name} | ${fmt(x)} | ${fmt(y)} | ${fmt(z)} | ${(y / x).toFixed(3)} | ${(z / x).toFixed(3)} | ${each} |`)
+    const [x, y, z] = [figure(a, name), figure(b, name), figure(a2, name)]
+    const [ea, eb, ea2] = [eachRound(a, name), eachRound(b, name), eachRound(a2, name)]
+    const each = ea.map((v, i) => `${((eb[i] ?? NaN) / v).toFixed(3)}, ${((ea2[i] ?? NaN) / v).toFixed(3)}`).join('; ')
+    const gc = [a, b, a2].map((r) => fmt(mean(r.collections[name]))).join(', ')
+    lines.push(`| ${name} | ${fmt(x)} | ${fmt(y)} | ${fmt(z)} | ${(y / x).toFixed(3)} | ${(z / x).toFixed(3)} | ${gc} | ${each} |`)
   }
   lines.push('', `Slow state (V8's feedback for process.nextTick at the end, see the field notes): A ${state(a.slow)}, B ${state(b.slow)}, A2 ${state(a2.slow)}.`)
   const refusals = /** @type {Kind} */ (KINDS.find((k) => k.uploads)).name
@@ -282,14 +329,14 @@ async function main () {
   lines.push('| routes | upload | plain Fastify | with fastify-expect | B/A | B0 (no staged close) |', '| --- | --- | --- | --- | --- | --- |')
   for (const { name } of SCALING_KINDS) {
     const short = name.startsWith('accepted') ? 'accepted, keep-alive' : 'refused 413, new connection'
-    lines.push(`| 10 | ${short} | ${fmt(best(s.rounds[name]))} | ${fmt(best(sp.rounds[name]))} | ${(best(sp.rounds[name]) / best(s.rounds[name])).toFixed(3)} | ${fmt(best(s0.rounds[name]))} |`)
-    if (l !== undefined && lp !== undefined) lines.push(`| ${ROUTES.toLocaleString('en')} | ${short} | ${fmt(best(l.rounds[name]))} | ${fmt(best(lp.rounds[name]))} | ${(best(lp.rounds[name]) / best(l.rounds[name])).toFixed(3)} | - |`)
+    lines.push(`| 10 | ${short} | ${fmt(figure(s, name))} | ${fmt(figure(sp, name))} | ${(figure(sp, name) / figure(s, name)).toFixed(3)} | ${fmt(figure(s0, name))} |`)
+    if (l !== undefined && lp !== undefined) lines.push(`| ${ROUTES.toLocaleString('en')} | ${short} | ${fmt(figure(l, name))} | ${fmt(figure(lp, name))} | ${(figure(lp, name) / figure(l, name)).toFixed(3)} | - |`)
   }
   const refusedKind = /** @type {Kind} */ (SCALING_KINDS[1]).name
   lines.push('', `Refusals whose answer the client lost (a reset instead of the 413), in all warm-up and measured uploads: B0 ${s0.lost[refusedKind] ?? 0}, plain Fastify ${s.lost[refusedKind] ?? 0}${l === undefined ? '' : ` (${ROUTES.toLocaleString('en')} routes: ${l.lost[refusedKind] ?? 0})`}; B none (every upload got its 413, or the run stops).`)
   if (l !== undefined && lp !== undefined) {
     const [accepted, refused] = /** @type {[string, string]} */ (SCALING_KINDS.map((k) => k.name))
-    const x = (/** @type {any} */ big, /** @type {any} */ ten, /** @type {string} */ name) => (best(big.rounds[name]) / best(ten.rounds[name])).toFixed(3)
+    const x = (/** @type {any} */ big, /** @type {any} */ ten, /** @type {string} */ name) => (figure(big, name) / figure(ten, name)).toFixed(3)
     lines.push('', `Plugin, ${ROUTES.toLocaleString('en')} routes against 10: accepted ${x(lp, sp, accepted)}x, refused ${x(lp, sp, refused)}x (plain: ${x(l, s, accepted)}x, ${x(l, s, refused)}x).`)
   }
   finish(lines, a.version)
@@ -301,7 +348,7 @@ function finish (lines, version) {
   if (process.argv.includes('--write')) {
     const file = path.join(__dirname, '..', 'BENCHMARKS.md')
     const major = version.slice(1).split('.')[0]
-    writeSection(file, `instructions-node-${major}`, `## Instructions per request (Node ${major})\n\nWritten by \`npm run bench:instructions\` (bench/instructions.js --write${NODE === process.execPath ? '' : ' --node <Node ' + major + ' binary>'}) with valgrind's callgrind: the repeatable measure on a shared machine. Three fresh server processes of bench/server.js (10 routes, an h2c app beside): plain Fastify (A), Fastify with fastify-expect (B), plain again (A2, the A/A control), each under callgrind with collection off and \`${STEADY.join(' ')}\` (V8's wall-clock housekeeping, which under callgrind recompiled code at random), the same warm-up of every kind; then per round and kind an unmeasured run of the kind and a window of exactly the measured requests on one keep-alive connection (refusals: a new connection each, sent as curl does, the body on a 100), until the server has closed its side of every connection. Counted: the main thread, which serves the requests (V8's optimising compiler and GC helpers run on other threads, whenever their work comes due). A process's figure is its best round. "Route with every rule": PUT /checked/:name with bodyLimit, config.expect.contentTypes and a check, schema.body.content and schema.headers; plain Fastify applies the same bodyLimit and schemas (after the body), not config.expect. Plain Fastify answers 100 at once to the expectation uploads, and so receives the refused upload's body until its parser passes the limit. "GET right after expectation traffic": no unmeasured GETs first, but 100 accepted and 20 refused uploads and 100 HTTP/2 expectation streams (50 accepted, 50 refused 415).\n\n${lines.join('\n')}`)
+    writeSection(file, `instructions-node-${major}`, `## Instructions per request (Node ${major})\n\nWritten by \`npm run bench:instructions\` (bench/instructions.js --write${NODE === process.execPath ? '' : ' --node <Node ' + major + ' binary>'}) with valgrind's callgrind: the repeatable measure on a shared machine. Three fresh server processes of bench/server.js (10 routes, an h2c app beside): plain Fastify (A), Fastify with fastify-expect (B), plain again (A2, the A/A control), each under callgrind with collection off and \`${STEADY.join(' ')}\` (V8's wall-clock housekeeping, which under callgrind recompiled code at random, and the young generation's size, which V8 shrinks when a process allocates little per millisecond of wall time), the same warm-up of every kind; then per round and kind an unmeasured run of the kind and a window of exactly the measured requests on one keep-alive connection (refusals: a new connection each, sent as curl does, the body on a 100), until the server has closed its side of every connection. Counted: the main thread, which serves the requests (V8's optimising compiler and GC helpers run on other threads, whenever their work comes due). A process's figure is its best round without V8's stop-the-world collections, plus those collections' instructions per request over all its rounds (a 1,000-request window holds one or two scavenges, 600 or 1,200 instructions per request: the best round alone picked one or the other, and was taken for a process's variance). "Route with every rule": PUT /checked/:name with bodyLimit, config.expect.contentTypes and a check, schema.body.content and schema.headers; plain Fastify applies the same bodyLimit and schemas (after the body), not config.expect. Plain Fastify answers 100 at once to the expectation uploads, and so receives the refused upload's body until its parser passes the limit. "GET right after expectation traffic": no unmeasured GETs first, but 100 accepted and 20 refused uploads and 100 HTTP/2 expectation streams (50 accepted, 50 refused 415).\n\n${lines.join('\n')}`)
   }
 }
 

@@ -22,6 +22,20 @@ export interface ParserFate {
   readonly limit: number | undefined
 }
 
+/** A body that may be read, and the limit the plugin holds it to as it streams (see fate.ts). */
+export interface ReadFate { readonly action: 'read', readonly parser: ParserFate, readonly limit: number | undefined }
+
+/** What a Content-Type value meets on the route, computed once per value. */
+export interface Meeting {
+  /** The route's declared media types take it. */
+  readonly accepts: boolean
+  readonly parser: ParserFate
+  /** Its body of declared length may be read (Node's parser holds it to that length). */
+  readonly read: ReadFate
+  /** Its body of unknown length may be read, held to the parser's limit unless Fastify buffers it. */
+  readonly streamed: ReadFate
+}
+
 export interface BodyModel {
   /** The route's own rules (config.expect, bodyLimit, schema), or undefined when it declares none. */
   readonly policy: RoutePolicy | undefined
@@ -31,14 +45,27 @@ export interface BodyModel {
   parser (contentType: string | undefined): ParserFate
   /** Whether the route's declared media types take a Content-Type value (undefined: none sent). */
   accepts (contentType: string | undefined): boolean
+  /** Both at once, and the fates of its body: one lookup per request. */
+  meet (contentType: string | undefined): Meeting
+  /** A body with no Content-Type, Content-Length or Transfer-Encoding (HTTP/2 DATA alone): Fastify parses none, a handler may read it, held to the route's limit. */
+  readonly unparsed: ReadFate
 }
 
 const NONE: ParserFate = Object.freeze({ kind: 'none', limit: undefined })
 const UNKNOWN: ParserFate = Object.freeze({ kind: 'unknown', limit: undefined })
 const always = (): boolean => true
 
+const meetingOf = (accepts: boolean, parser: ParserFate): Meeting => Object.freeze({
+  accepts,
+  parser,
+  read: Object.freeze({ action: 'read' as const, parser, limit: undefined }),
+  streamed: Object.freeze({ action: 'read' as const, parser, limit: parser.kind === 'buffered' ? undefined : parser.limit })
+})
+const unparsedOf = (limit: number | undefined): ReadFate => Object.freeze({ action: 'read', parser: Object.freeze({ kind: 'none', limit }), limit })
+
 /** A route the plugin has nothing to do on (most routes of a large app): one model for all of them. */
-const IDLE: BodyModel = Object.freeze({ policy: undefined, acts: false, parser: () => UNKNOWN, accepts: always })
+const IDLE_MEETING = meetingOf(true, UNKNOWN)
+const IDLE: BodyModel = Object.freeze({ policy: undefined, acts: false, parser: () => UNKNOWN, accepts: always, meet: () => IDLE_MEETING, unparsed: unparsedOf(undefined) })
 
 /**
  * @param serverLimit the server's bodyLimit: Fastify gives it to every parser
@@ -58,16 +85,20 @@ export function buildModel (policy: RoutePolicy | undefined, registry: ParserReg
   const accepts = policy === undefined || (policy.contentTypes === undefined && policy.schemaContentTypes === undefined)
     ? always
     : remembered((contentType) => acceptsMediaType(policy, contentType))
+  const unparsed = unparsedOf(routeLimit)
   if (registry === undefined) {
     // Fallback: which parser (if any) takes a type is not known; the route's limit applies to every body.
     const unknown: ParserFate = Object.freeze({ kind: 'unknown', limit: routeLimit })
-    return { policy, acts: policy !== undefined, parser: () => unknown, accepts }
+    return { policy, acts: policy !== undefined, parser: () => unknown, accepts, meet: remembered((contentType) => meetingOf(accepts(contentType), unknown)), unparsed }
   }
+  const parser = remembered((contentType) => fateOf(registry.get(contentType ?? '')))
   return {
     policy,
     acts: true,
-    parser: remembered((contentType) => fateOf(registry.get(contentType ?? ''))),
-    accepts
+    parser,
+    accepts,
+    meet: remembered((contentType) => meetingOf(accepts(contentType), parser(contentType))),
+    unparsed
   }
 }
 

@@ -12,8 +12,9 @@ import type { Socket } from 'node:net'
 import type { Linger } from './linger'
 import { resetAfterEarlyAnswer } from './stream-reset'
 import { answered as pipelineAnswered } from './pipeline'
-import type { ServerResponse } from 'node:http'
-import type { RawRequest, RawResponse } from '../way-in/continue'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { stateOf, type RawRequest, type RawResponse } from '../way-in/continue'
+import { onLastAnswer, type HttpSocket } from '../internals/node'
 
 export interface Connections {
   /** A body is refused unread: the connection (HTTP/1) or the stream (HTTP/2) ends after the answer. */
@@ -24,8 +25,26 @@ export interface Connections {
   resetStream (stream: ServerHttp2Stream): void
   /** An HTTP/1 expectation's answer is out (after Node's own 'finish'): what waited on it is let go. */
   answered (request: RawRequest, response: RawResponse): void
+  /** Expectation requests of this server close in stages with this app's options. */
+  serve (server: object): void
   readonly linger: Linger
 }
+
+// An expectation request answered with its body unread, on a connection Node ends
+// after the answer (a refusal, or a final status with no 100 before it): that close
+// goes in stages, with the options of the app whose server took the connection (the
+// last app wired, for a socket handed to the server from elsewhere).
+const lingers = new WeakMap<object, Linger>()
+let lastWired: Linger | undefined
+onLastAnswer((response) => {
+  const request = response.req as IncomingMessage | undefined
+  if (request == null || request.complete !== false || request.httpVersionMajor !== 1 || stateOf(request) === undefined) return
+  // Null once Node has let the request go (a proxy that destroyed it, say): Node's own close.
+  const socket = request.socket as HttpSocket | null
+  if (socket === null) return
+  const linger = (socket.server == null ? undefined : lingers.get(socket.server)) ?? lastWired
+  linger?.adopt(socket)
+})
 
 export function createConnections (linger: Linger): Connections {
   const reset = new WeakSet<ServerHttp2Stream>()
@@ -56,9 +75,11 @@ export function createConnections (linger: Linger): Connections {
     },
     answered (request, response) {
       if (request.httpVersionMajor !== 1) return
-      const socket = request.socket as Socket
-      linger.release(socket)
-      pipelineAnswered(socket, response as ServerResponse)
+      pipelineAnswered(request.socket as Socket, response as ServerResponse)
+    },
+    serve (server) {
+      lingers.set(server, linger)
+      lastWired = linger
     }
   }
 }

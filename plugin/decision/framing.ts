@@ -72,17 +72,37 @@ export function bodyFraming (head: RequestHead): Framing | string {
   return { hasBody: chunked || (length !== undefined && length > 0), length }
 }
 
+/**
+ * The body's declared length (undefined: chunked, its length unknown), or null when
+ * no body is framed or its framing cannot be trusted. The common HTTP/1 head (a
+ * Content-Length, no Transfer-Encoding) is read without building a Framing.
+ */
+export function bodyLength (head: RequestHead): number | undefined | null {
+  const headers = head.headers
+  if (head.httpVersionMajor === 1 && headers['transfer-encoding'] === undefined) {
+    const length = parseContentLength(headers['content-length'])
+    return typeof length === 'number' && length > 0 ? length : null
+  }
+  const framing = bodyFraming(head)
+  return typeof framing === 'string' || !framing.hasBody ? null : framing.length
+}
+
 /** Content-Length = 1*DIGIT; a list of identical values counts as one (RFC 9110 §8.6). */
 export function parseContentLength (value: string | string[] | undefined): number | undefined | string {
   if (value === undefined) return undefined
-  // The usual field, a few digits: no list to split (Number() is exact up to 15 digits).
+  // The usual field, a few digits: no list to split, and summed here (exact up to 15
+  // digits): Number() on a string goes through V8's runtime, which hashes it first.
   if (typeof value === 'string' && value.length > 0 && value.length <= 15) {
-    let digits = true
-    for (let i = 0; i < value.length && digits; i++) {
-      const code = value.charCodeAt(i)
-      digits = code >= 0x30 && code <= 0x39
+    let length = 0
+    for (let i = 0; i < value.length; i++) {
+      const digit = value.charCodeAt(i) - 0x30
+      if (digit < 0 || digit > 9) {
+        length = -1
+        break
+      }
+      length = length * 10 + digit
     }
-    if (digits) return Number(value)
+    if (length >= 0) return length
   }
   const values = (Array.isArray(value) ? value.join(',') : value).split(',').map((v) => v.trim())
   if (!values.every((v) => /^\d+$/.test(v))) return `Content-Length ${JSON.stringify(value)} is not a number`

@@ -10,9 +10,9 @@ import type { Socket } from 'node:net'
 import type { InternalUse } from './fastify'
 
 export const NODE_INTERNALS: readonly InternalUse[] = [
-  { name: 'Node\'s `ServerResponse.prototype.writeHead`, wrapped once, and `res.req`', what: 'a client that sent its whole body without waiting for the 100 keeps its connection once the body is read', fallback: 'Node closes that connection after the answer' },
+  { name: 'Node\'s `ServerResponse.prototype.writeHead`, wrapped once, and `res.req`', what: 'a client that sent its whole body without waiting for the 100 keeps its connection once the body is read; an expectation\'s answer after which Node ends the connection is where its staged close begins', fallback: 'Node closes that connection after the answer, at once' },
   { name: 'Node `res._expect_continue`', what: 'keeping the connection of a bodyless expectation request open; a client that sent its whole body without waiting keeps its connection', fallback: 'Node closes it after the response' },
-  { name: 'Node `res._last`', what: 'whether the connection ends after a response: the pipelining hold', fallback: 'requests held behind it are dropped with the connection' },
+  { name: 'Node `res._last`', what: 'whether the connection ends after a response: the pipelining hold, and the staged close of an expectation\'s connection', fallback: 'requests held behind it are dropped with the connection; Node\'s own immediate close' },
   { name: 'Node\'s connection parser (`socket.parser`, its `incoming` and `onIncoming`), `socket._handle` (`reading`, `readStart`, `readStop`)', what: 'staged close, holding requests pipelined behind an expectation request', fallback: 'Node\'s own immediate close' },
   { name: 'Node\'s `net.Socket.prototype.destroySoon` (what the HTTP server calls to end a connection after its last response), wrapped once', what: 'staged close, for the connections marked by it', fallback: 'Node\'s own immediate close' },
   { name: 'Node\'s request classes\' `_read()` (`IncomingMessage`, `Http2ServerRequest`: every body reader ends up there), wrapped once', what: 'the 100 on the first read of the body, and an upload slot taken before it (admission)', fallback: 'an own `_read` on each waiting request (a request class of another runtime or of the app)' },
@@ -291,6 +291,20 @@ export function closeAsNode (socket: Socket): void {
 // request an own `_eventsCount` on Node 22 and later, a shape of its own, and
 // Fastify's stores of requests met two shapes: its payload store went megamorphic,
 // about 900 instructions on every later request with a body.)
+// And writeHead is where Node decides that the connection ends after this response
+// (`_last`: Connection: close, HTTP/1.0, a final status owed a 100): the one moment
+// the staged close needs to know of, told to `lastAnswer` (connection/close.ts).
+// Marking each expectation's connection as it arrived, and unmarking it once
+// answered, cost two WeakMap updates per accepted upload for an answer that
+// rarely closes.
+type LastAnswer = (response: ServerResponse) => void
+let lastAnswer: LastAnswer | undefined
+
+/** `handler` hears of each response after which Node ends the connection, as its head is written (one handler). */
+export function onLastAnswer (handler: LastAnswer): void {
+  lastAnswer = handler
+}
+
 function wrapWriteHead (): boolean {
   type WriteHead = (this: NodeResponse, statusCode: number, reason?: unknown, headers?: unknown) => unknown
   const proto = ServerResponse.prototype as unknown as { writeHead: WriteHead }
@@ -298,7 +312,14 @@ function wrapWriteHead (): boolean {
   if (typeof nodeWriteHead !== 'function') return false
   const writeHead = function writeHead (this: NodeResponse, statusCode: number, reason?: unknown, headers?: unknown): unknown {
     if (this._expect_continue === true && (this.req as IncomingMessage | undefined)?.readableEnded === true) this._expect_continue = false
-    return nodeWriteHead.call(this, statusCode, reason, headers)
+    const written = nodeWriteHead.call(this, statusCode, reason, headers)
+    if (this._last === true && lastAnswer !== undefined) {
+      // The head is written: nothing of the plugin's may fail the answer now.
+      try {
+        lastAnswer(this)
+      } catch {}
+    }
+    return written
   }
   proto.writeHead = writeHead
   return true

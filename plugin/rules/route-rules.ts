@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { sendContinue, stateOf, type ExpectationState, type Settled } from '../way-in/continue'
 import type { Connections } from '../connection/close'
 import { type BodyRules } from '../decision/decide'
-import { bodyFraming, headOf, type RequestHead } from '../decision/framing'
+import { bodyLength, headOf, type RequestHead } from '../decision/framing'
 import { FST_ERR_CTP_BODY_TOO_LARGE } from '../decision/errors'
 import { validateHeaders, type SchemaErrorFormatter } from './header-schema'
 import { mediaTypeOf, parseMediaRanges, type MediaRange } from '../decision/media-type'
@@ -150,14 +150,17 @@ function createRuleHook (shared: { model: BodyModel }, formatter: SchemaErrorFor
     const raw = request.raw
     // HTTP/1: the request is its own head (nothing copied for each request).
     const head = raw.httpVersionMajor === 2 ? headOf(raw) : raw as RequestHead
-    const state = raw.headers.expect === undefined ? undefined : stateOf(raw)
+    // Read once: on Node's request, `headers` is a getter.
+    const headers = head.headers
+    const state = headers.expect === undefined ? undefined : stateOf(raw)
     // An expectation request's framing was read as it arrived.
-    const framing = state?.framing ?? bodyFraming(head)
-    if (!model.acts || typeof framing === 'string' || !framing.hasBody) {
+    const framing = state?.framing
+    const length = framing === undefined ? bodyLength(head) : framing.hasBody ? framing.length : null
+    if (!model.acts || length === null) {
       done(null)
       return
     }
-    const fate = fateOf(head, framing, model)
+    const fate = fateOf(headers, length, model)
     if (fate.action === 'reject') {
       refuse(reply, state, fate.reason, fate.error, wiring, done)
       return

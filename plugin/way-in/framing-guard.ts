@@ -5,7 +5,7 @@
 // parser fails on it right after its head, in the same parse: then Node's (or
 // Fastify's) clientError answer of 400 and the close are the answer. With a
 // lenient parser nothing fails: the plugin answers 400 with Connection: close,
-// and the staged close (linger.ts) drops what follows, never parsed as a request.
+// and the staged close (connection/close.ts, linger.ts) drops what follows, never parsed as a request.
 import type { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { answer } from '../connection/answer'
@@ -13,12 +13,11 @@ import { settle, track, type Settled } from './continue'
 import { parseContentLength } from '../decision/framing'
 import { FST_ERR_EXPECT_INVALID_FRAMING } from '../decision/errors'
 import { framingFault } from '../decision/framing'
-import type { Connections } from '../connection/close'
 
 type RequestListener = (this: EventEmitter, request: IncomingMessage, response: ServerResponse) => void
 
 /** Puts the framing check in front of the request listeners the server has now (Fastify's). */
-export function refuseForbiddenFraming (server: EventEmitter, connections: Connections, settled: Settled): void {
+export function refuseForbiddenFraming (server: EventEmitter, settled: Settled): void {
   const listeners = server.listeners('request') as RequestListener[]
   if (listeners.length === 0) return
   server.removeAllListeners('request')
@@ -38,10 +37,7 @@ export function refuseForbiddenFraming (server: EventEmitter, connections: Conne
     const length = parseContentLength(request.headers['content-length'])
     const state = track(request, typeof length === 'number' ? length : undefined, 'pending', 'framing')
     // The strict parser already failed on it: Node or Fastify answered and closed.
-    if (!request.socket.destroyed && !response.headersSent) {
-      connections.linger.adopt(request.socket)
-      answer(response, new FST_ERR_EXPECT_INVALID_FRAMING(fault), true)
-    }
+    if (!request.socket.destroyed && !response.headersSent) answer(response, new FST_ERR_EXPECT_INVALID_FRAMING(fault), true)
     settle(request, response, state, 'refused', 'framing', settled)
   }
 }

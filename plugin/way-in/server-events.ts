@@ -23,23 +23,21 @@ export function isWired (server: EventEmitter): boolean {
 
 export function wireServer (server: EventEmitter, connections: Connections, options: ResolvedOptions, settled: Settled): void {
   wired.add(server)
+  connections.serve(server)
   server.on('checkContinue', onExpectation)
   server.on('checkExpectation', onExpectation)
   // A lenient parser frames a body it cannot delimit: then, and only then, every
   // request meets the framing rule (Node's strict parser answers 400 and closes itself).
-  if (lenientParser(server)) refuseForbiddenFraming(server, connections, settled)
+  if (lenientParser(server)) refuseForbiddenFraming(server, settled)
 
   function onExpectation (this: EventEmitter, request: RawRequest, response: RawResponse): void {
     const http1 = request.httpVersionMajor === 1
     if (!http1) connections.resetStream((request as { stream: ServerHttp2Stream }).stream)
     // HTTP/1: the request is its own head (nothing copied for each request).
     const decision = decide(http1 ? request as RequestHead : headOf(request))
-    // HTTP/1: what follows on the connection waits for the answer (pipeline.ts), and a connection
-    // whose body may stay unread closes in stages (linger.ts), until the answer is out.
-    if (http1 && decision.action !== 'ignore') {
-      holdPipelined(request as IncomingMessage, response as ServerResponse)
-      if (decision.action !== 'no-body') connections.linger.adopt(request.socket)
-    }
+    // HTTP/1: what follows on the connection waits for the answer (pipeline.ts). If Node ends the
+    // connection after the answer, its body unread, it closes in stages (connection/close.ts).
+    if (http1 && decision.action !== 'ignore') holdPipelined(request as IncomingMessage, response as ServerResponse)
     switch (decision.action) {
       case 'reject': {
         const state = track(request, decision.declaredLength, 'pending', decision.reason)

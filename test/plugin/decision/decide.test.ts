@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import t from 'tap'
 import { errorCodes } from 'fastify'
 import { checkRules, decide, type BodyRules } from '../../../plugin/decision/decide'
-import { bodyFraming, parseContentLength, type RequestHead } from '../../../plugin/decision/framing'
+import { bodyFraming, bodyLength, parseContentLength, type RequestHead } from '../../../plugin/decision/framing'
 import { FST_ERR_EXPECTATION_FAILED, FST_ERR_EXPECT_INVALID_FRAMING } from '../../../plugin/decision/errors'
 import { parseMediaRanges } from '../../../plugin/decision/media-type'
 
@@ -123,6 +123,14 @@ t.test('parseContentLength', async (t) => {
     [['42', '42'], 42],
     ['  42  ', 42],
     ['9007199254740993', 9007199254740992],
+    ['007', 7],
+    ['999999999999999', 999999999999999],
+    ['1000000000000000', 1000000000000000],
+    ['4096/', /is not a number/],
+    ['-1', /is not a number/],
+    ['+5', /is not a number/],
+    ['1e3', /is not a number/],
+    ['0x10', /is not a number/],
     ['', /is not a number/],
     [[], /is not a number/],
     ['4 2', /is not a number/],
@@ -151,4 +159,22 @@ t.test('bodyFraming', async (t) => {
   t.same(bodyFraming(http2({ 'content-length': '3' })), { hasBody: true, length: 3 })
   t.same(bodyFraming(http2({})), { hasBody: false, length: undefined })
   t.equal(bodyFraming(http11({ 'content-length': 'x' })), 'Content-Length "x" is not a number')
+})
+
+t.test('bodyLength agrees with bodyFraming on every head: its length, or null for no body or a framing not to trust', async (t) => {
+  const heads: RequestHead[] = [
+    http11({}), http11({ 'content-length': '0' }), http11({ 'content-length': '3' }), http11({ 'content-length': '3, 3' }),
+    http11({ 'content-length': 'x' }), http11({ 'content-length': ['3', '4'] }), http11({ 'transfer-encoding': 'chunked' }),
+    http11({ 'transfer-encoding': 'chunked', 'content-length': '3' }), http11({ 'transfer-encoding': 'gzip' }),
+    http10({ 'content-length': '3' }), http10({ 'transfer-encoding': 'chunked' }),
+    http2({}, false), http2({ 'content-length': '3' }, true), http2({ 'content-length': '3' }), http2({}), http2({ 'content-length': '0' }, false)
+  ]
+  for (const head of heads) {
+    const framing = bodyFraming(head)
+    const expected = typeof framing === 'string' || !framing.hasBody ? null : framing.length
+    t.equal(bodyLength(head), expected, `HTTP/${head.httpVersionMajor}.${head.httpVersionMinor} ${JSON.stringify(head.headers)}${head.endStream === undefined ? '' : ` endStream ${String(head.endStream)}`}`)
+  }
+  t.equal(bodyLength(http11({ 'content-length': '4096' })), 4096)
+  t.equal(bodyLength(http11({ 'transfer-encoding': 'chunked' })), undefined, 'chunked: a body of unknown length')
+  t.equal(bodyLength(http11({ 'content-length': '0' })), null)
 })
