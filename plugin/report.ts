@@ -3,7 +3,7 @@
 // it) and one log line for each request refused before its body.
 import diagnostics from 'node:diagnostics_channel'
 import type { FastifyBaseLogger } from 'fastify'
-import type { ExpectationState, RawRequest, RawResponse, Settled, Verdict } from './way-in/continue'
+import type { RawRequest, RawResponse, Settled, SettledState, Verdict } from './way-in/continue'
 import type { LogLevel } from './options'
 
 export const CHANNEL = 'fastify-expect:decision'
@@ -46,7 +46,7 @@ export function createReport (log: FastifyBaseLogger, level: LogLevel): Settled 
   }
 }
 
-function statusOf (response: RawResponse | undefined, state: ExpectationState): number | undefined {
+function statusOf (response: RawResponse | undefined, state: SettledState): number | undefined {
   if (state.verdict === 'continued') return 100
   return response === undefined || !response.headersSent ? undefined : response.statusCode
 }

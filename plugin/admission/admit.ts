@@ -141,7 +141,7 @@ function createSlotHook ({ slots, route }: Pool, options: AdmissionOptions, sett
     } else {
       const length = Number(raw.headers['content-length'])
       reply.raw.once('finish', () => {
-        settled(raw, reply.raw, { verdict: 'refused', reason: 'busy', continueSent: false, declaredLength: Number.isNaN(length) ? undefined : length, framing: undefined })
+        settled(raw, reply.raw, { verdict: 'refused', reason: 'busy', continueSent: false, declaredLength: Number.isNaN(length) ? undefined : length })
       })
     }
     reply.header('retry-after', String(retryAfter))

@@ -12,9 +12,8 @@ import type { Socket } from 'node:net'
 import type { Linger } from './linger'
 import { resetAfterEarlyAnswer } from './stream-reset'
 import { answered as pipelineAnswered } from './pipeline'
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import { stateOf, type RawRequest, type RawResponse } from '../way-in/continue'
-import { onLastAnswer, type HttpSocket } from '../internals/node'
+import type { ServerResponse } from 'node:http'
+import type { RawRequest, RawResponse } from '../way-in/continue'
 
 export interface Connections {
   /** A body is refused unread: the connection (HTTP/1) or the stream (HTTP/2) ends after the answer. */
@@ -25,26 +24,10 @@ export interface Connections {
   resetStream (stream: ServerHttp2Stream): void
   /** An HTTP/1 expectation's answer is out (after Node's own 'finish'): what waited on it is let go. */
   answered (request: RawRequest, response: RawResponse): void
-  /** Expectation requests of this server close in stages with this app's options. */
-  serve (server: object): void
+  /** An expectation's answer after which Node ends the connection has been written (way-in/continue.ts): with its body unread, it closes in stages. */
+  closeAfterHead (request: RawRequest): void
   readonly linger: Linger
 }
-
-// An expectation request answered with its body unread, on a connection Node ends
-// after the answer (a refusal, or a final status with no 100 before it): that close
-// goes in stages, with the options of the app whose server took the connection (the
-// last app wired, for a socket handed to the server from elsewhere).
-const lingers = new WeakMap<object, Linger>()
-let lastWired: Linger | undefined
-onLastAnswer((response) => {
-  const request = response.req as IncomingMessage | undefined
-  if (request == null || request.complete !== false || request.httpVersionMajor !== 1 || stateOf(request) === undefined) return
-  // Null once Node has let the request go (a proxy that destroyed it, say): Node's own close.
-  const socket = request.socket as HttpSocket | null
-  if (socket === null) return
-  const linger = (socket.server == null ? undefined : lingers.get(socket.server)) ?? lastWired
-  linger?.adopt(socket)
-})
 
 export function createConnections (linger: Linger): Connections {
   const reset = new WeakSet<ServerHttp2Stream>()
@@ -77,9 +60,10 @@ export function createConnections (linger: Linger): Connections {
       if (request.httpVersionMajor !== 1) return
       pipelineAnswered(request.socket as Socket, response as ServerResponse)
     },
-    serve (server) {
-      lingers.set(server, linger)
-      lastWired = linger
+    closeAfterHead (request) {
+      // Null once Node has let the request go (a proxy that destroyed it, say): Node's own close.
+      const socket = request.socket as Socket | null
+      if (request.httpVersionMajor === 1 && request.complete === false && socket !== null) linger.adopt(socket)
     }
   }
 }

@@ -5,11 +5,13 @@
 // socket and destroys it as soon as the response is flushed. If the client is
 // still sending the body, the kernel then answers its bytes with a reset, and
 // many clients lose the response they had not read yet (Node's http client
-// gets EPIPE). So, for a response the plugin marked (the mark goes once that
-// answer is out and Node kept the connection), Node's call to
-// `socket.destroySoon` comes here instead (internals/node.ts): when the
-// request body is not complete, the connection is taken away from the HTTP parser (nothing it still receives is
-// ever read as a request), its write side is closed after the response, and
+// gets EPIPE). So, for a connection marked by connection/close.ts (an
+// expectation's answer after which Node ends the connection, the route rules'
+// refusals, and on routes with rules an answer before the body, until it is
+// out), Node's call to `socket.destroySoon` comes here instead
+// (internals/node.ts): when the request body is not complete, the connection is
+// taken away from the HTTP parser (nothing it still receives is ever read as a
+// request), its write side is closed after the response, and
 // what the client still sends is read and thrown away until the client closes,
 // or a time or byte bound is reached; then it is closed. The time bound is the
 // earliest of lingerTimeout, the server's requestTimeout (counted from the

@@ -181,18 +181,32 @@ function createRuleHook (shared: { model: BodyModel }, formatter: SchemaErrorFor
       return
     }
     let result: unknown
+    // An answer the check gives itself settles the verdict as its head is written, maybe before it returns.
+    if (state !== undefined) state.checking = true
     try {
       result = check(request, reply)
     } catch (error) {
+      checked(state)
       refuse(reply, state, 'check', toError(error), wiring, done)
       return
     }
     if (isThenable(result)) {
-      result.then(() => { proceed(reply, payload, fate, state, afterChecks, wiring, done) }, (error: unknown) => { refuse(reply, state, 'check', toError(error), wiring, done) })
+      result.then(() => {
+        checked(state)
+        proceed(reply, payload, fate, state, afterChecks, wiring, done)
+      }, (error: unknown) => {
+        checked(state)
+        refuse(reply, state, 'check', toError(error), wiring, done)
+      })
     } else {
+      checked(state)
       proceed(reply, payload, fate, state, afterChecks, wiring, done)
     }
   }
+}
+
+function checked (state: ExpectationState | undefined): void {
+  if (state !== undefined) state.checking = false
 }
 
 /** The rules refuse the body unread: the answer, and the connection's end (HTTP/1) or the stream's reset (HTTP/2). */

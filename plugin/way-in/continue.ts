@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { Framing } from '../decision/framing'
 import type { Connections } from '../connection/close'
-import { finishFirstRead, holdFirstRead } from '../internals/node'
+import { finishFirstRead, headHeard, holdFirstRead, nodeHttp, onHeadWritten } from '../internals/node'
 
 export type RawRequest = IncomingMessage | Http2ServerRequest
 export type RawResponse = ServerResponse | Http2ServerResponse
@@ -35,10 +35,24 @@ export interface ExpectationState {
   readonly declaredLength: number | undefined
   /** What the head says about the body, as decided at arrival (the route's rules read it again). */
   readonly framing: Framing | undefined
+  /** The app that took the request: where its verdict is reported, how its connection ends. */
+  readonly app: ExpectationApp
+  /** Its verdict settles as its answer's head is written (onHeadWritten), not on a 'finish' listener. */
+  settlesAtHead: boolean
+  /** The route's check is running: an answer given now is the check's (it may answer before returning). */
+  checking: boolean
 }
 
+export interface ExpectationApp {
+  readonly settled: Settled
+  readonly connections: Pick<Connections, 'answered' | 'closeAfterHead'>
+}
+
+/** What is reported of a settled verdict. */
+export type SettledState = Readonly<Pick<ExpectationState, 'verdict' | 'reason' | 'continueSent' | 'declaredLength'>>
+
 /** Called once per expectation request, when its verdict settles. */
-export type Settled = (request: RawRequest, response: RawResponse | undefined, state: ExpectationState) => void
+export type Settled = (request: RawRequest, response: RawResponse | undefined, state: SettledState) => void
 
 // Beside the request, not on it: a property added to Node's request objects gives
 // them another hidden class, and Node's own stream code, shared by every request,
@@ -53,8 +67,8 @@ export function stateOf (request: RawRequest): ExpectationState | undefined {
   return states.get(request)
 }
 
-export function track (request: RawRequest, declaredLength: number | undefined, verdict: Verdict, reason?: string, framing?: Framing): ExpectationState {
-  const state: ExpectationState = { verdict, reason, continueSent: false, declaredLength, framing }
+export function track (request: RawRequest, app: ExpectationApp, declaredLength: number | undefined, verdict: Verdict, reason?: string, framing?: Framing): ExpectationState {
+  const state: ExpectationState = { verdict, reason, continueSent: false, declaredLength, framing, app, settlesAtHead: false, checking: false }
   states.set(request, state)
   return state
 }
@@ -67,21 +81,43 @@ export function settle (request: RawRequest, response: RawResponse | undefined, 
 }
 
 /** Waits for the first read of the body, and settles the verdict if the answer comes first. */
-export function continueOnFirstRead (request: RawRequest, response: RawResponse, state: ExpectationState, settled: Settled, connections: Pick<Connections, 'answered'>): void {
+export function continueOnFirstRead (request: RawRequest, response: RawResponse, state: ExpectationState): void {
+  const { settled, connections } = state.app
   // The one place where the body's first read is seen (admission control hooks here too).
-  let waiting = true
   holdFirstRead(request, (proceed) => {
-    waiting = false
     sendContinue(request, response, state, settled)
     proceed()
   })
+  // Node's HTTP/1 response: heard of as its head is written (answeredAtHead).
+  if (headHeard(response)) {
+    state.settlesAtHead = true
+    return
+  }
+  // Elsewhere (HTTP/2, another runtime's or the app's own response class): once it finishes.
   response.on('finish', () => {
-    if (waiting) finishFirstRead(request)
-    connections.answered(request, response)
-    const status = response.statusCode
-    settle(request, response, state, status >= 400 ? 'refused' : 'ignored', status >= 400 ? reasonOf(status) : 'answered-without-body', settled)
+    answered(request, response, state, connections, settled)
   })
 }
+
+/** The answer is given: nothing waits for the first read any more, and a final status given first settles the verdict. */
+function answered (request: RawRequest, response: RawResponse, state: ExpectationState, connections: ExpectationApp['connections'], settled: Settled): void {
+  finishFirstRead(request)
+  connections.answered(request, response)
+  const status = response.statusCode
+  settle(request, response, state, status >= 400 ? 'refused' : 'ignored', status >= 400 ? (state.checking ? 'check' : reasonOf(status)) : 'answered-without-body', settled)
+}
+
+onHeadWritten(function answeredAtHead (response) {
+  const request = response.req as RawRequest | undefined
+  const state = request == null ? undefined : states.get(request)
+  if (state === undefined) return
+  // Node ends the connection after this answer (a refusal, a final status owed a 100).
+  if (nodeHttp.isLast(response)) state.app.connections.closeAfterHead(request as RawRequest)
+  if (state.settlesAtHead) {
+    state.settlesAtHead = false
+    answered(request as RawRequest, response, state, state.app.connections, state.app.settled)
+  }
+})
 
 /**
  * Asks for the body: writes the 100 unless it would be wrong (a final answer

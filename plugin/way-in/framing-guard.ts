@@ -9,7 +9,7 @@
 import type { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { answer } from '../connection/answer'
-import { settle, track, type Settled } from './continue'
+import { settle, track, type ExpectationApp } from './continue'
 import { parseContentLength } from '../decision/framing'
 import { FST_ERR_EXPECT_INVALID_FRAMING } from '../decision/errors'
 import { framingFault } from '../decision/framing'
@@ -17,7 +17,7 @@ import { framingFault } from '../decision/framing'
 type RequestListener = (this: EventEmitter, request: IncomingMessage, response: ServerResponse) => void
 
 /** Puts the framing check in front of the request listeners the server has now (Fastify's). */
-export function refuseForbiddenFraming (server: EventEmitter, settled: Settled): void {
+export function refuseForbiddenFraming (server: EventEmitter, app: ExpectationApp): void {
   const listeners = server.listeners('request') as RequestListener[]
   if (listeners.length === 0) return
   server.removeAllListeners('request')
@@ -35,9 +35,9 @@ export function refuseForbiddenFraming (server: EventEmitter, settled: Settled):
 
   function refuse (request: IncomingMessage, response: ServerResponse, fault: string): void {
     const length = parseContentLength(request.headers['content-length'])
-    const state = track(request, typeof length === 'number' ? length : undefined, 'pending', 'framing')
+    const state = track(request, app, typeof length === 'number' ? length : undefined, 'pending', 'framing')
     // The strict parser already failed on it: Node or Fastify answered and closed.
     if (!request.socket.destroyed && !response.headersSent) answer(response, new FST_ERR_EXPECT_INVALID_FRAMING(fault), true)
-    settle(request, response, state, 'refused', 'framing', settled)
+    settle(request, response, state, 'refused', 'framing', app.settled)
   }
 }

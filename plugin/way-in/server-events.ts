@@ -5,7 +5,7 @@
 import type { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
-import { continueOnFirstRead, sendContinue, settle, track, type RawRequest, type RawResponse, type Settled } from './continue'
+import { continueOnFirstRead, sendContinue, settle, track, type ExpectationApp, type RawRequest, type RawResponse, type Settled } from './continue'
 import { answer } from '../connection/answer'
 import { decide } from '../decision/decide'
 import { headOf, type RequestHead } from '../decision/framing'
@@ -23,12 +23,12 @@ export function isWired (server: EventEmitter): boolean {
 
 export function wireServer (server: EventEmitter, connections: Connections, options: ResolvedOptions, settled: Settled): void {
   wired.add(server)
-  connections.serve(server)
+  const app: ExpectationApp = { settled, connections }
   server.on('checkContinue', onExpectation)
   server.on('checkExpectation', onExpectation)
   // A lenient parser frames a body it cannot delimit: then, and only then, every
   // request meets the framing rule (Node's strict parser answers 400 and closes itself).
-  if (lenientParser(server)) refuseForbiddenFraming(server, settled)
+  if (lenientParser(server)) refuseForbiddenFraming(server, app)
 
   function onExpectation (this: EventEmitter, request: RawRequest, response: RawResponse): void {
     const http1 = request.httpVersionMajor === 1
@@ -40,7 +40,7 @@ export function wireServer (server: EventEmitter, connections: Connections, opti
     if (http1 && decision.action !== 'ignore') holdPipelined(request as IncomingMessage, response as ServerResponse)
     switch (decision.action) {
       case 'reject': {
-        const state = track(request, decision.declaredLength, 'pending', decision.reason)
+        const state = track(request, app, decision.declaredLength, 'pending', decision.reason)
         if (http1) response.on('finish', () => { connections.answered(request, response) })
         answer(response, decision.error, http1 && decision.framed)
         settle(request, response, state, decision.reason === 'expectation' ? 'expectation-failed' : 'refused', decision.reason, settled)
@@ -51,12 +51,12 @@ export function wireServer (server: EventEmitter, connections: Connections, opti
         // Node would otherwise close it for a final status sent without a 100.
         nodeHttp.forgiveContinue(response)
         if (http1) response.on('finish', () => { connections.answered(request, response) })
-        settle(request, response, track(request, decision.declaredLength, 'pending', undefined, decision.framing), 'ignored', 'no-body', settled)
+        settle(request, response, track(request, app, decision.declaredLength, 'pending', undefined, decision.framing), 'ignored', 'no-body', settled)
         break
       }
       case 'wait': {
-        const state = track(request, decision.declaredLength, 'pending', undefined, decision.framing)
-        continueOnFirstRead(request, response, state, settled, connections)
+        const state = track(request, app, decision.declaredLength, 'pending', undefined, decision.framing)
+        continueOnFirstRead(request, response, state)
         if (options.sendContinue === 'immediately') sendContinue(request, response, state, settled)
         break
       }

@@ -63,4 +63,10 @@ t.test('the model\'s meeting agrees with its parser() and accepts() for every ty
   }
   const fallback = buildModel(policy({ bodyLimit: 7 }), undefined, SERVER_LIMIT)
   t.same(fallback.meet('anything').parser, { kind: 'unknown', limit: 7 }, 'without Fastify\'s registry: a parser exists, the route\'s limit applies')
+  t.equal(fallback.meet('anything').parser, fallback.parser('anything'))
+  const buffered = { get: () => parsers['application/json'], all: () => [parsers['application/json'] as RegisteredParser] }
+  const idle = buildModel(undefined, buffered, SERVER_LIMIT)
+  t.equal(idle.acts, false, 'no rules and no streaming parser with its own limit: the shared idle model')
+  t.equal(idle.meet('application/json').parser, idle.parser('application/json'))
+  t.equal(idle.meet('text/csv').accepts, true)
 })
