@@ -307,10 +307,14 @@ export function onHeadWritten (handler: HeadWritten): void {
   headWritten = handler
 }
 
-/** This response's head will be heard of (onHeadWritten): Node's, for a 100-continue request, its writeHead the wrapped one. */
+/** Heads written through this response's writeHead are heard of: it is the wrapped one (not an app's own, nor another runtime's). */
+export function headsHeard (response: object): boolean {
+  return wrappedWriteHead !== undefined && (response as NodeResponse).writeHead === wrappedWriteHead
+}
+
+/** This response's head will be heard of (onHeadWritten) whatever its status: Node's, for a 100-continue request. */
 export function headHeard (response: object): boolean {
-  const node = response as NodeResponse
-  return node._expect_continue === true && node.writeHead === wrappedWriteHead
+  return (response as NodeResponse)._expect_continue === true && headsHeard(response)
 }
 
 function wrapWriteHead (): boolean {

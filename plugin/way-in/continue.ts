@@ -45,7 +45,7 @@ export interface ExpectationState {
 
 export interface ExpectationApp {
   readonly settled: Settled
-  readonly connections: Pick<Connections, 'answered' | 'closeAfterHead'>
+  readonly connections: Pick<Connections, 'answered' | 'closeAfterHead' | 'closeInStages'>
 }
 
 /** What is reported of a settled verdict. */
@@ -88,12 +88,16 @@ export function continueOnFirstRead (request: RawRequest, response: RawResponse,
     sendContinue(request, response, state, settled)
     proceed()
   })
-  // Node's HTTP/1 response: heard of as its head is written (answeredAtHead).
+  // Node's HTTP/1 response: heard of as its head is written (answeredAtHead), or now if an
+  // app's listener on checkContinue answered before the plugin's.
   if (headHeard(response)) {
     state.settlesAtHead = true
+    if (response.headersSent) atHead(request, response, state)
     return
   }
-  // Elsewhere (HTTP/2, another runtime's or the app's own response class): once it finishes.
+  // Elsewhere (HTTP/2, another runtime's or the app's own response class or writeHead): once it
+  // finishes; an HTTP/1 connection is marked for the staged close now, until its answer is out.
+  if (request.httpVersionMajor === 1) connections.closeInStages(request, response)
   response.on('finish', () => {
     answered(request, response, state, connections, settled)
   })
@@ -104,19 +108,25 @@ function answered (request: RawRequest, response: RawResponse, state: Expectatio
   finishFirstRead(request)
   connections.answered(request, response)
   const status = response.statusCode
-  settle(request, response, state, status >= 400 ? 'refused' : 'ignored', status >= 400 ? (state.checking ? 'check' : reasonOf(status)) : 'answered-without-body', settled)
+  // An answer given while the route's check runs is the check's, whatever its status.
+  const reason = state.checking ? 'check' : status >= 400 ? reasonOf(status) : 'answered-without-body'
+  settle(request, response, state, status >= 400 ? 'refused' : 'ignored', reason, settled)
+}
+
+/** The answer's head is written: Node may end the connection after it, and a verdict may settle. */
+function atHead (request: RawRequest, response: RawResponse, state: ExpectationState): void {
+  // Node ends the connection after this answer (a refusal, a final status owed a 100).
+  if (nodeHttp.isLast(response as ServerResponse)) state.app.connections.closeAfterHead(request)
+  if (state.settlesAtHead) {
+    state.settlesAtHead = false
+    answered(request, response, state, state.app.connections, state.app.settled)
+  }
 }
 
 onHeadWritten(function answeredAtHead (response) {
   const request = response.req as RawRequest | undefined
   const state = request == null ? undefined : states.get(request)
-  if (state === undefined) return
-  // Node ends the connection after this answer (a refusal, a final status owed a 100).
-  if (nodeHttp.isLast(response)) state.app.connections.closeAfterHead(request as RawRequest)
-  if (state.settlesAtHead) {
-    state.settlesAtHead = false
-    answered(request as RawRequest, response, state, state.app.connections, state.app.settled)
-  }
+  if (state !== undefined) atHead(request as RawRequest, response, state)
 })
 
 /**

@@ -10,6 +10,7 @@ import type { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { answer } from '../connection/answer'
 import { settle, track, type ExpectationApp } from './continue'
+import { headsHeard } from '../internals/node'
 import { parseContentLength } from '../decision/framing'
 import { FST_ERR_EXPECT_INVALID_FRAMING } from '../decision/errors'
 import { framingFault } from '../decision/framing'
@@ -37,7 +38,11 @@ export function refuseForbiddenFraming (server: EventEmitter, app: ExpectationAp
     const length = parseContentLength(request.headers['content-length'])
     const state = track(request, app, typeof length === 'number' ? length : undefined, 'pending', 'framing')
     // The strict parser already failed on it: Node or Fastify answered and closed.
-    if (!request.socket.destroyed && !response.headersSent) answer(response, new FST_ERR_EXPECT_INVALID_FRAMING(fault), true)
+    if (!request.socket.destroyed && !response.headersSent) {
+      // Its head is heard of in writeHead, unless the response has a writeHead of its own.
+      if (!headsHeard(response)) app.connections.closeInStages(request, response)
+      answer(response, new FST_ERR_EXPECT_INVALID_FRAMING(fault), true)
+    }
     settle(request, response, state, 'refused', 'framing', app.settled)
   }
 }

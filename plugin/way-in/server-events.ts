@@ -13,7 +13,7 @@ import { refuseForbiddenFraming } from './framing-guard'
 import type { Connections } from '../connection/close'
 import type { ResolvedOptions } from '../options'
 import { holdPipelined } from '../connection/pipeline'
-import { nodeHttp } from '../internals/node'
+import { headsHeard, nodeHttp } from '../internals/node'
 
 const wired = new WeakSet<EventEmitter>()
 
@@ -41,7 +41,11 @@ export function wireServer (server: EventEmitter, connections: Connections, opti
     switch (decision.action) {
       case 'reject': {
         const state = track(request, app, decision.declaredLength, 'pending', decision.reason)
-        if (http1) response.on('finish', () => { connections.answered(request, response) })
+        if (http1) {
+          // Its head is heard of in writeHead, unless the response has a writeHead of its own.
+          if (!headsHeard(response)) connections.closeInStages(request, response)
+          response.on('finish', () => { connections.answered(request, response) })
+        }
         answer(response, decision.error, http1 && decision.framed)
         settle(request, response, state, decision.reason === 'expectation' ? 'expectation-failed' : 'refused', decision.reason, settled)
         return

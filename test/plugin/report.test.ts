@@ -25,6 +25,8 @@ const rows: Row[] = [
   { what: 'header schema', path: '/headers', headers: json, verdict: 'refused', reason: 'headers', statusCode: 400 },
   { what: 'a check that throws', path: '/check', headers: json, verdict: 'refused', reason: 'check', statusCode: 403 },
   { what: 'a check that answers itself', path: '/answers', headers: json, verdict: 'refused', reason: 'check', statusCode: 429 },
+  { what: 'a check that answers itself below 400 (a redirect)', path: '/redirects', headers: json, verdict: 'ignored', reason: 'check', statusCode: 307 },
+  { what: 'an async check that answers itself below 400', path: '/redirects-later', headers: json, verdict: 'ignored', reason: 'check', statusCode: 204 },
   { what: 'an onRequest hook', path: '/ok', headers: { ...json, authorization: 'no' }, verdict: 'refused', reason: 'hook', statusCode: 401 },
   { what: 'no route', path: '/nowhere', headers: json, verdict: 'refused', reason: 'not-found', statusCode: 404 },
   { what: 'an unknown expectation', path: '/ok', headers: { ...json, expect: 'x-teapot' }, verdict: 'expectation-failed', reason: 'expectation', statusCode: 417 },
@@ -45,6 +47,8 @@ t.test('each decision: its verdict, reason and status on the channel, and a log 
     app.post('/headers', { schema: { headers: { type: 'object', required: ['x-id'] } } }, async () => 'ok')
     app.post('/check', { config: { expect: { check: () => { throw Object.assign(new Error('no'), { statusCode: 403 }) } } } }, async () => 'ok')
     app.post('/answers', { config: { expect: { check: (request, reply) => { reply.code(429).send('later') } } } }, async () => 'ok')
+    app.post('/redirects', { config: { expect: { check: (request, reply) => { reply.redirect('/elsewhere', 307) } } } }, async () => 'ok')
+    app.post('/redirects-later', { config: { expect: { check: async (request, reply) => { await new Promise((resolve) => setImmediate(resolve)); reply.code(204).send() } } } }, async () => 'ok')
     app.register(async (app) => {
       app.addContentTypeParser('application/octet-stream', (request, payload, done) => { done(null) })
       app.post('/unread', async () => 'not read')
@@ -58,7 +62,7 @@ t.test('each decision: its verdict, reason and status on the channel, and a log 
       head: head(`${row.line ?? 'POST'} ${url} HTTP/1.1`, { host: 'x', expect: '100-continue', ...row.headers }),
       body: row.line === 'GET' ? '' : '{}'
     })
-    // Published when the verdict settled: at the read, or when the response finished (before the client read it).
+    // Published when the verdict settled: at the read, or as the answer's head was written (before the client read it).
     const messages = received.filter((m) => m.url === url)
     t.equal(messages.length, 1, `${row.what}: one message`)
     const message = messages[0] ?? ({} as Partial<DecisionMessage>)
