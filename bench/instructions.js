@@ -12,7 +12,7 @@
 //   GET against about 57,000 warm (bench/callgrind-top.js shows it).)
 //   node bench/instructions.js [--node /path/to/node] [--requests 1000] [--uploads 100]
 //     [--warmup 8000] [--rounds 3] [--routes 50000] [--keep DIR] [--write]
-//     [--only plain|plugin [--kinds 0,3]]   (one process, those kinds: a quick look; kinds 7 and 8,
+//     [--only plain|plugin [--kinds 0,3] [--extra 49995]]   (one process, those kinds: a quick look; kinds 7 and 8,
 //     accepted uploads on routes with fewer rules, exist only here)
 //   (--write: its section of BENCHMARKS.md, one per Node major; --keep: the callgrind
 //    dumps, one per process and window, for callgrind_annotate)
@@ -293,7 +293,8 @@ async function main () {
     // One process, some kinds (--kinds 3,4): a quick look at one change, nothing written.
     const picked = (option('kinds') ?? KINDS.map((_, i) => i).join(',')).split(',').map(Number)
     const kinds = [...KINDS, ...PARTS_KINDS].filter((_, i) => picked.includes(i))
-    const r = await measure(only, { kinds, extraRoutes: 10 - BASE_ROUTES, http2: true, label: 'only' })
+    // --extra N: that many routes besides the app's own (the scaling measurement's large app is --extra 49995).
+    const r = await measure(only, { kinds, extraRoutes: arg('extra', 10 - BASE_ROUTES), http2: true, label: 'only' })
     for (const kind of kinds) console.log(`${only} | ${kind.name} | figure ${fmt(figure(r, kind.name))} | main thread without GC ${(r.rounds[kind.name] ?? []).map(fmt).join(' | ')} | GC ${(r.collections[kind.name] ?? []).map(fmt).join(' | ')} | other threads ${(r.background[kind.name] ?? []).map(fmt).join(' | ')}`)
     console.log(`${r.version}, slow state ${state(r.slow)}, ${Math.round((Date.now() - started) / 1000)} s`)
     return
@@ -326,11 +327,11 @@ async function main () {
   if (s === undefined || sp === undefined || s0 === undefined) return finish(lines, a.version)
   lines.push('')
   lines.push('Expectation uploads as the app grows (processes serving only these uploads; B0: the plugin with `lingerTimeout: 0`, Node\'s immediate close instead of the staged one):', '')
-  lines.push('| routes | upload | plain Fastify | with fastify-expect | B/A | B0 (no staged close) |', '| --- | --- | --- | --- | --- | --- |')
+  lines.push('| routes | upload | plain Fastify | with fastify-expect | B/A | B0 (no staged close) | slow state: plain, plugin |', '| --- | --- | --- | --- | --- | --- | --- |')
   for (const { name } of SCALING_KINDS) {
     const short = name.startsWith('accepted') ? 'accepted, keep-alive' : 'refused 413, new connection'
-    lines.push(`| 10 | ${short} | ${fmt(figure(s, name))} | ${fmt(figure(sp, name))} | ${(figure(sp, name) / figure(s, name)).toFixed(3)} | ${fmt(figure(s0, name))} |`)
-    if (l !== undefined && lp !== undefined) lines.push(`| ${ROUTES.toLocaleString('en')} | ${short} | ${fmt(figure(l, name))} | ${fmt(figure(lp, name))} | ${(figure(lp, name) / figure(l, name)).toFixed(3)} | - |`)
+    lines.push(`| 10 | ${short} | ${fmt(figure(s, name))} | ${fmt(figure(sp, name))} | ${(figure(sp, name) / figure(s, name)).toFixed(3)} | ${fmt(figure(s0, name))} | ${state(s.slow)}, ${state(sp.slow)} |`)
+    if (l !== undefined && lp !== undefined) lines.push(`| ${ROUTES.toLocaleString('en')} | ${short} | ${fmt(figure(l, name))} | ${fmt(figure(lp, name))} | ${(figure(lp, name) / figure(l, name)).toFixed(3)} | - | ${state(l.slow)}, ${state(lp.slow)} (a tick item held from the start) |`)
   }
   const refusedKind = /** @type {Kind} */ (SCALING_KINDS[1]).name
   lines.push('', `Refusals whose answer the client lost (a reset instead of the 413), in all warm-up and measured uploads: B0 ${s0.lost[refusedKind] ?? 0}, plain Fastify ${s.lost[refusedKind] ?? 0}${l === undefined ? '' : ` (${ROUTES.toLocaleString('en')} routes: ${l.lost[refusedKind] ?? 0})`}; B none (every upload got its 413, or the run stops).`)
