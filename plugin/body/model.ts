@@ -41,11 +41,7 @@ export interface BodyModel {
   readonly policy: RoutePolicy | undefined
   /** The plugin has something to do on this route: own rules, or a streaming parser with its own limit. */
   readonly acts: boolean
-  /** What a Content-Type value (undefined: none sent) meets on this route. */
-  parser (contentType: string | undefined): ParserFate
-  /** Whether the route's declared media types take a Content-Type value (undefined: none sent). */
-  accepts (contentType: string | undefined): boolean
-  /** Both at once, and the fates of its body: one lookup per request. */
+  /** What a Content-Type value (undefined: none sent) meets on this route: whether its declared media types take it, its parser, the fates of its body; one lookup per request. */
   meet (contentType: string | undefined): Meeting
   /** A body with no Content-Type, Content-Length or Transfer-Encoding (HTTP/2 DATA alone): Fastify parses none, a handler may read it, held to the route's limit. */
   readonly unparsed: ReadFate
@@ -65,7 +61,7 @@ const unparsedOf = (limit: number | undefined): ReadFate => Object.freeze({ acti
 
 /** A route the plugin has nothing to do on (most routes of a large app): one model for all of them. */
 const IDLE_MEETING = meetingOf(true, UNKNOWN)
-const IDLE: BodyModel = Object.freeze({ policy: undefined, acts: false, parser: () => UNKNOWN, accepts: always, meet: () => IDLE_MEETING, unparsed: unparsedOf(undefined) })
+const IDLE: BodyModel = Object.freeze({ policy: undefined, acts: false, meet: () => IDLE_MEETING, unparsed: unparsedOf(undefined) })
 
 /**
  * @param serverLimit the server's bodyLimit: Fastify gives it to every parser
@@ -84,20 +80,17 @@ export function buildModel (policy: RoutePolicy | undefined, registry: ParserReg
   }
   const accepts = policy === undefined || (policy.contentTypes === undefined && policy.schemaContentTypes === undefined)
     ? always
-    : remembered((contentType) => acceptsMediaType(policy, contentType))
+    : (contentType: string | undefined) => acceptsMediaType(policy, contentType)
   const unparsed = unparsedOf(routeLimit)
   if (registry === undefined) {
     // Fallback: which parser (if any) takes a type is not known; the route's limit applies to every body.
     const unknown: ParserFate = Object.freeze({ kind: 'unknown', limit: routeLimit })
-    return { policy, acts: policy !== undefined, parser: () => unknown, accepts, meet: remembered((contentType) => meetingOf(accepts(contentType), unknown)), unparsed }
+    return { policy, acts: policy !== undefined, meet: remembered((contentType) => meetingOf(accepts(contentType), unknown)), unparsed }
   }
-  const parser = remembered((contentType) => fateOf(registry.get(contentType ?? '')))
   return {
     policy,
     acts: true,
-    parser,
-    accepts,
-    meet: remembered((contentType) => meetingOf(accepts(contentType), parser(contentType))),
+    meet: remembered((contentType) => meetingOf(accepts(contentType), fateOf(registry.get(contentType ?? '')))),
     unparsed
   }
 }

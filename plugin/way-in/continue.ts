@@ -99,18 +99,18 @@ export function continueOnFirstRead (request: RawRequest, response: RawResponse,
   // finishes; an HTTP/1 connection is marked for the staged close now, until its answer is out.
   if (request.httpVersionMajor === 1) connections.closeInStages(request, response)
   response.on('finish', () => {
-    answered(request, response, state, connections, settled)
+    answered(request, response, state)
   })
 }
 
 /** The answer is given: nothing waits for the first read any more, and a final status given first settles the verdict. */
-function answered (request: RawRequest, response: RawResponse, state: ExpectationState, connections: ExpectationApp['connections'], settled: Settled): void {
+function answered (request: RawRequest, response: RawResponse, state: ExpectationState): void {
   finishFirstRead(request)
-  connections.answered(request, response)
+  state.app.connections.answered(request, response)
   const status = response.statusCode
   // An answer given while the route's check runs is the check's, whatever its status.
   const reason = state.checking ? 'check' : status >= 400 ? reasonOf(status) : 'answered-without-body'
-  settle(request, response, state, status >= 400 ? 'refused' : 'ignored', reason, settled)
+  settle(request, response, state, status >= 400 ? 'refused' : 'ignored', reason, state.app.settled)
 }
 
 /** The answer's head is written: Node may end the connection after it, and a verdict may settle. */
@@ -119,7 +119,7 @@ function atHead (request: RawRequest, response: RawResponse, state: ExpectationS
   if (nodeHttp.isLast(response as ServerResponse)) state.app.connections.closeAfterHead(request)
   if (state.settlesAtHead) {
     state.settlesAtHead = false
-    answered(request, response, state, state.app.connections, state.app.settled)
+    answered(request, response, state)
   }
 }
 

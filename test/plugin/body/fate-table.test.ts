@@ -55,18 +55,17 @@ t.test('a body with no Content-Type, Content-Length or Transfer-Encoding (HTTP/2
   t.same(fate, { action: 'read', parser: { kind: 'none', limit: 100 }, limit: 100 })
 })
 
-t.test('the model\'s meeting agrees with its parser() and accepts() for every type', async (t) => {
-  for (const type of ['application/json', 'application/x-stream', 'application/x-own', 'text/csv', 'image/png', undefined]) {
-    const meeting = limited.meet(type)
-    t.equal(meeting.accepts, limited.accepts(type), `${String(type)} accepts`)
-    t.same(meeting.parser, limited.parser(type), `${String(type)} parser`)
-  }
+t.test('the model\'s meeting: the route\'s media types, the parser, and the fallback and idle models', async (t) => {
+  t.same(limited.meet('application/json').parser, { kind: 'buffered', limit: 100 }, 'a buffered parser, held to the route\'s limit')
+  t.same(limited.meet('application/x-stream').parser, { kind: 'streaming', limit: 100 })
+  t.same(limited.meet('text/csv').parser, { kind: 'none', limit: undefined }, 'declared, but no parser takes it')
+  t.equal(limited.meet('image/png').accepts, false, 'not among the declared types')
+  t.equal(limited.meet(undefined).accepts, false, 'no Content-Type where types are declared')
+  t.equal(limited.meet('application/json'), limited.meet('application/json'), 'computed once per value')
   const fallback = buildModel(policy({ bodyLimit: 7 }), undefined, SERVER_LIMIT)
   t.same(fallback.meet('anything').parser, { kind: 'unknown', limit: 7 }, 'without Fastify\'s registry: a parser exists, the route\'s limit applies')
-  t.equal(fallback.meet('anything').parser, fallback.parser('anything'))
   const buffered = { get: () => parsers['application/json'], all: () => [parsers['application/json'] as RegisteredParser] }
   const idle = buildModel(undefined, buffered, SERVER_LIMIT)
   t.equal(idle.acts, false, 'no rules and no streaming parser with its own limit: the shared idle model')
-  t.equal(idle.meet('application/json').parser, idle.parser('application/json'))
-  t.equal(idle.meet('text/csv').accepts, true)
+  t.same(idle.meet('text/csv'), { accepts: true, parser: { kind: 'unknown', limit: undefined }, read: { action: 'read', parser: { kind: 'unknown', limit: undefined }, limit: undefined }, streamed: { action: 'read', parser: { kind: 'unknown', limit: undefined }, limit: undefined } })
 })
